@@ -1,0 +1,280 @@
+package dev.grokscope.results;
+
+import dev.grokscope.BadInputException;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and writes NumPy {@code .npy} files (format version 1.0, little-endian, C order).
+ *
+ * <p>Only what grokscope needs: 1-D and 2-D arrays of {@code float64} ({@code <f8}) and
+ * {@code float32} ({@code <f4}). See {@link NpyAppender} for a 2-D file that grows by rows and stays
+ * readable by {@code numpy.load} after every row.
+ */
+public final class Npy {
+    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npy() {
+    }
+
+    /** A 2-D (or 1-D, then {@code rows == 1} is not implied: see {@link #shape}) array read from a file. */
+    public record Array(int[] shape, double[] data) {
+        public int rows() {
+            return shape.length == 2 ? shape[0] : 1;
+        }
+
+        public int cols() {
+            return shape.length == 2 ? shape[1] : (shape.length == 1 ? shape[0] : 0);
+        }
+
+        /** Row-major copy as {@code double[rows][cols]}; requires a 2-D array. */
+        public double[][] matrix() {
+            if (shape.length != 2) {
+                throw new IllegalStateException("not a 2-D array: shape " + Arrays.toString(shape));
+            }
+            double[][] m = new double[shape[0]][shape[1]];
+            for (int i = 0; i < shape[0]; i++) {
+                System.arraycopy(data, i * shape[1], m[i], 0, shape[1]);
+            }
+            return m;
+        }
+    }
+
+    /** Writes a 2-D float64 array. */
+    public static void writeFloat64(Path file, double[][] m) throws IOException {
+        int rows = m.length;
+        int cols = rows == 0 ? 0 : m[0].length;
+        ByteBuffer body = ByteBuffer.allocate(rows * cols * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (double[] row : m) {
+            if (row.length != cols) {
+                throw new IllegalArgumentException("ragged matrix: row of " + row.length + ", expected " + cols);
+            }
+            for (double v : row) {
+                body.putDouble(v);
+            }
+        }
+        write(file, "<f8", new long[] {rows, cols}, body.array());
+    }
+
+    /** Writes a 1-D float64 array. */
+    public static void writeFloat64(Path file, double[] v) throws IOException {
+        ByteBuffer body = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (double x : v) {
+            body.putDouble(x);
+        }
+        write(file, "<f8", new long[] {v.length}, body.array());
+    }
+
+    /** Writes a 2-D float32 array given in row-major order. */
+    public static void writeFloat32(Path file, float[] rowMajor, int rows, int cols) throws IOException {
+        if ((long) rows * cols != rowMajor.length) {
+            throw new IllegalArgumentException(rows + "x" + cols + " does not match " + rowMajor.length + " values");
+        }
+        ByteBuffer body = ByteBuffer.allocate(rowMajor.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : rowMajor) {
+            body.putFloat(x);
+        }
+        write(file, "<f4", new long[] {rows, cols}, body.array());
+    }
+
+    private static void write(Path file, String descr, long[] shape, byte[] body) throws IOException {
+        byte[] header = header(descr, shape, 0);
+        byte[] all = new byte[header.length + body.length];
+        System.arraycopy(header, 0, all, 0, header.length);
+        System.arraycopy(body, 0, all, header.length, body.length);
+        AtomicFiles.write(file, all);
+    }
+
+    /**
+     * The magic string, header length and header dictionary, padded with spaces to a multiple of 64
+     * bytes and at least {@code minLength} bytes in all (so that a growing file can rewrite it in place).
+     */
+    static byte[] header(String descr, long[] shape, int minLength) {
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            s.append(shape[i]).append(i == 0 && shape.length == 1 ? "," : (i < shape.length - 1 ? ", " : ""));
+        }
+        s.append(')');
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + s + ", }";
+        int unpadded = MAGIC.length + 2 + dict.length() + 1;
+        int total = Math.max(minLength, ((unpadded + 63) / 64) * 64);
+        String padded = dict + " ".repeat(total - unpadded) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC);
+        b.putShort((short) (total - MAGIC.length - 2));
+        b.put(padded.getBytes(StandardCharsets.US_ASCII));
+        return b.array();
+    }
+
+    /**
+     * Reads a float64 or float32 .npy file (C order, little-endian) as doubles.
+     *
+     * @throws BadInputException naming the file when it is not such a file (bad magic, truncated,
+     *     other dtype, Fortran order)
+     */
+    public static Array read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), Arrays.copyOf(MAGIC, 6))) {
+            throw new BadInputException(file + ": not a .npy file (no NUMPY magic)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int major = bytes[6];
+        int headerLen;
+        int offset;
+        if (major == 1) {
+            headerLen = Short.toUnsignedInt(b.getShort(8));
+            offset = 10;
+        } else if (major == 2 || major == 3) {
+            if (bytes.length < 12) {
+                throw new BadInputException(file + ": truncated .npy header");
+            }
+            headerLen = b.getInt(8);
+            offset = 12;
+        } else {
+            throw new BadInputException(file + ": unsupported .npy version " + major);
+        }
+        if (headerLen < 0 || offset + headerLen > bytes.length) {
+            throw new BadInputException(file + ": truncated .npy header");
+        }
+        String header = new String(bytes, offset, headerLen, StandardCharsets.ISO_8859_1);
+        Matcher d = DESCR.matcher(header);
+        Matcher o = ORDER.matcher(header);
+        Matcher s = SHAPE.matcher(header);
+        if (!d.find() || !o.find() || !s.find()) {
+            throw new BadInputException(file + ": malformed .npy header");
+        }
+        String descr = d.group(1);
+        int width;
+        if (descr.equals("<f8") || descr.equals("=f8")) {
+            width = 8;
+        } else if (descr.equals("<f4") || descr.equals("=f4")) {
+            width = 4;
+        } else {
+            throw new BadInputException(file + ": dtype " + descr + " is not float64 or float32");
+        }
+        if (o.group(1).equals("True")) {
+            throw new BadInputException(file + ": Fortran-order arrays are not supported; save with C order");
+        }
+        String[] parts = s.group(1).split(",");
+        int[] shape = Arrays.stream(parts).map(String::trim).filter(p -> !p.isEmpty())
+                .mapToInt(p -> {
+                    try {
+                        return Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
+                    } catch (NumberFormatException e) {
+                        throw new BadInputException(file + ": malformed shape in .npy header: (" + s.group(1) + ")");
+                    }
+                }).toArray();
+        long count = 1;
+        for (int n : shape) {
+            if (n < 0) {
+                throw new BadInputException(file + ": negative dimension in .npy header");
+            }
+            count *= n;
+        }
+        int dataStart = offset + headerLen;
+        if (count > (bytes.length - dataStart) / width) {
+            throw new BadInputException(file + ": truncated .npy data: header promises " + count
+                    + " values, file holds " + (bytes.length - dataStart) / width);
+        }
+        double[] data = new double[(int) count];
+        b.position(dataStart);
+        for (int i = 0; i < count; i++) {
+            data[i] = width == 8 ? b.getDouble() : b.getFloat();
+        }
+        return new Array(shape, data);
+    }
+
+    /**
+     * A 2-D float64 .npy file that grows one row at a time and is a valid .npy file after every
+     * {@link #append}: the row is written first, then the header's row count is rewritten in place
+     * (the header is padded so it never changes length). A crash between the two leaves trailing bytes
+     * that numpy ignores.
+     */
+    public static final class NpyAppender implements AutoCloseable {
+        private static final int HEADER_BYTES = 128;
+        private final RandomAccessFile file;
+        private final int cols;
+        private long rows;
+
+        private NpyAppender(RandomAccessFile file, int cols, long rows) {
+            this.file = file;
+            this.cols = cols;
+            this.rows = rows;
+        }
+
+        /** Creates (or truncates) {@code path} as an empty {@code (0, cols)} array. */
+        public static NpyAppender create(Path path, int cols) throws IOException {
+            RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw");
+            f.setLength(0);
+            f.write(header("<f8", new long[] {0, cols}, HEADER_BYTES));
+            return new NpyAppender(f, cols, 0);
+        }
+
+        /**
+         * Opens an existing file and keeps only its first {@code keepRows} rows (for resuming a run
+         * from a checkpoint that had written that many).
+         */
+        public static NpyAppender reopen(Path path, int cols, long keepRows) throws IOException {
+            Array a = read(path);
+            if (a.cols() != cols || a.rows() < keepRows) {
+                throw new IOException(path + ": has " + a.rows() + "x" + a.cols() + ", cannot keep "
+                        + keepRows + "x" + cols);
+            }
+            RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw");
+            NpyAppender app = new NpyAppender(f, cols, keepRows);
+            f.setLength(HEADER_BYTES + keepRows * cols * 8L);
+            app.rewriteHeader();
+            return app;
+        }
+
+        public int cols() {
+            return cols;
+        }
+
+        public long rows() {
+            return rows;
+        }
+
+        /** Appends one row; {@code row.length} must equal {@link #cols()}. */
+        public void append(double[] row) throws IOException {
+            if (row.length != cols) {
+                throw new IllegalArgumentException("row of " + row.length + " values, file has " + cols + " columns");
+            }
+            ByteBuffer b = ByteBuffer.allocate(row.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (double v : row) {
+                b.putDouble(v);
+            }
+            file.seek(HEADER_BYTES + rows * cols * 8L);
+            file.write(b.array());
+            rows++;
+            rewriteHeader();
+        }
+
+        private void rewriteHeader() throws IOException {
+            file.seek(0);
+            file.write(header("<f8", new long[] {rows, cols}, HEADER_BYTES));
+        }
+
+        @Override
+        public void close() throws IOException {
+            file.close();
+        }
+    }
+}
