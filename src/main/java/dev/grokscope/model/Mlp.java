@@ -1,0 +1,152 @@
+package dev.grokscope.model;
+
+import dev.grokscope.config.Loss;
+import dev.grokscope.config.MlpSpec;
+import dev.grokscope.config.OptimizerSpec;
+import dev.grokscope.config.TrainingSpec;
+import dev.grokscope.data.ModularDataset;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossL2;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A multilayer perceptron on DL4J's {@link MultiLayerNetwork}: the concatenated one-hot codes of x
+ * and y (width 2p) through {@code depth} dense layers to p outputs. Weights start N(0, 1/fan_in)
+ * times {@code initScale}; biases at zero. Parameters are named {@code layers.<i>.W} (fan_in x fan_out,
+ * as DL4J stores them: {@code h = x W}) and {@code layers.<i>.b}; layer {@code depth} is the output.
+ */
+public final class Mlp implements Network {
+    private final MultiLayerNetwork net;
+    private final MlpSpec spec;
+    private final int p;
+    private final DataType dtype;
+
+    private Mlp(MultiLayerNetwork net, MlpSpec spec, int p, DataType dtype) {
+        this.net = net;
+        this.spec = spec;
+        this.p = p;
+        this.dtype = dtype;
+    }
+
+    public static Mlp build(MlpSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
+        DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
+                .seed(initSeed)
+                .dataType(dtype)
+                .weightInit(WeightInit.NORMAL) // N(0, 1/fan_in), as PyTorch references draw them
+                .updater(Optimizers.updater(opt));
+        if (opt.weightDecay() > 0) {
+            b.weightDecay(opt.weightDecay(), true);
+            if (opt.decayBiases()) {
+                b.weightDecayBias(opt.weightDecay(), true);
+            }
+        }
+        NeuralNetConfiguration.ListBuilder layers = b.list();
+        int in = 2 * p;
+        for (int i = 0; i < spec.depth(); i++) {
+            layers.layer(new DenseLayer.Builder().nIn(in).nOut(spec.width())
+                    .activation(activation(spec)).hasBias(spec.bias()).build());
+            in = spec.width();
+        }
+        boolean ce = spec.loss() == Loss.CROSS_ENTROPY;
+        layers.layer(new OutputLayer.Builder(ce ? new LossMCXENT() : new LossL2())
+                .nIn(in).nOut(p).activation(ce ? new ActivationSoftmax() : new ActivationIdentity())
+                .hasBias(spec.bias()).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(layers.build());
+        net.init();
+        if (spec.initScale() != 1.0) {
+            for (int i = 0; i <= spec.depth(); i++) {
+                net.getLayer(i).getParam("W").muli(spec.initScale());
+            }
+        }
+        return new Mlp(net, spec, p, dtype);
+    }
+
+    private static IActivation activation(MlpSpec spec) {
+        return switch (spec.activation()) {
+            case RELU -> new ActivationReLU();
+            case GELU -> new ExactGeluActivation();
+            case TANH -> new ActivationTanH();
+            case QUADRATIC -> new QuadraticActivation();
+        };
+    }
+
+    /** Concatenated one-hot codes [onehot(x), onehot(y)], width 2p. */
+    @Override
+    public INDArray features(ModularDataset data) {
+        int n = data.size();
+        INDArray f = Nd4j.zeros(dtype, n, 2L * p);
+        for (int i = 0; i < n; i++) {
+            f.putScalar(i, data.x()[i], 1.0);
+            f.putScalar(i, p + data.y()[i], 1.0);
+        }
+        return f;
+    }
+
+    @Override
+    public void step(INDArray features, INDArray targets) {
+        net.fit(new DataSet(features, targets));
+    }
+
+    @Override
+    public INDArray output(INDArray features) {
+        return net.output(features, false);
+    }
+
+    @Override
+    public Objectives.OutputKind outputKind() {
+        return spec.loss() == Loss.CROSS_ENTROPY ? Objectives.OutputKind.PROBABILITIES : Objectives.OutputKind.SCORES;
+    }
+
+    @Override
+    public Loss loss() {
+        return spec.loss();
+    }
+
+    @Override
+    public Map<String, INDArray> matrices() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (int i = 0; i <= spec.depth(); i++) {
+            m.put("layers." + i + ".W", net.getLayer(i).getParam("W"));
+        }
+        return m;
+    }
+
+    @Override
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (int i = 0; i <= spec.depth(); i++) {
+            m.put("layers." + i + ".W", net.getLayer(i).getParam("W"));
+            if (spec.bias()) {
+                m.put("layers." + i + ".b", net.getLayer(i).getParam("b"));
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public long steps() {
+        return net.getIterationCount();
+    }
+
+    /** The underlying DL4J network (for checkpoints and saved-model export). */
+    public MultiLayerNetwork dl4j() {
+        return net;
+    }
+}

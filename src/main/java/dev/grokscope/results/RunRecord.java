@@ -1,0 +1,62 @@
+package dev.grokscope.results;
+
+import dev.grokscope.train.RunStatus;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * run.json: provenance, seed, start and end, and status. Rewritten atomically on every change, so it
+ * always holds a whole, current record.
+ */
+public final class RunRecord {
+    private final Path file;
+    private final Map<String, Object> fields = new LinkedHashMap<>();
+    private final Instant started;
+
+    private RunRecord(Path file, Instant started) {
+        this.file = file;
+        this.started = started;
+    }
+
+    /** Writes a new run.json with status running. */
+    public static RunRecord start(Path file, String name, long seed, Map<String, Object> provenance) throws IOException {
+        Instant now = Instant.now();
+        RunRecord r = new RunRecord(file, now);
+        r.fields.put("name", name);
+        r.fields.put("status", RunStatus.RUNNING);
+        r.fields.put("seed", seed);
+        r.fields.put("started", now.toString());
+        r.fields.put("ended", null);
+        r.fields.put("duration_s", null);
+        r.fields.putAll(provenance);
+        r.write();
+        return r;
+    }
+
+    /** Records a field (e.g. parameter counts) and rewrites the file. */
+    public void put(String key, Object value) throws IOException {
+        fields.put(key, value);
+        write();
+    }
+
+    /** Records how the run ended. */
+    public void end(RunStatus status, String message) throws IOException {
+        Instant now = Instant.now();
+        fields.put("status", status);
+        fields.put("ended", now.toString());
+        fields.put("duration_s", Duration.between(started, now).toMillis() / 1000.0);
+        if (message != null) {
+            fields.put("message", message);
+        }
+        write();
+    }
+
+    private void write() throws IOException {
+        Json.write(file, fields);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.grokscope.train;
+
+import dev.grokscope.config.TrainingSpec;
+import dev.grokscope.data.ModularDataset;
+import dev.grokscope.data.Split;
+import dev.grokscope.model.Network;
+import dev.grokscope.model.Objectives;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The training loop: steps through epochs and fires events. It knows nothing of spectra, files or
+ * plots; listeners do.
+ */
+public final class Trainer {
+    private final Network network;
+    private final TrainingSpec spec;
+    private final List<TrainingListener> listeners;
+    private final ModularDataset train;
+    private final ModularDataset val;
+    private final INDArray trainX;
+    private final INDArray trainY;
+    private final INDArray valX;
+    private final SplittableRandom shuffle;
+
+    public Trainer(Network network, Split split, TrainingSpec spec, long shuffleSeed, List<TrainingListener> listeners) {
+        this.network = network;
+        this.spec = spec;
+        this.listeners = List.copyOf(listeners);
+        this.train = split.train();
+        this.val = split.val();
+        this.trainX = network.features(train);
+        this.trainY = oneHot(train.labels(), train.p(), trainX);
+        this.valX = network.features(val);
+        this.shuffle = new SplittableRandom(shuffleSeed);
+    }
+
+    /** Trains from epoch 1 to the configured last, or until a listener asks to stop; returns how it ended. */
+    public RunStatus run() throws Exception {
+        TrainingContext ctx = new TrainingContext(network, spec.epochs(), System.nanoTime());
+        for (TrainingListener l : listeners) {
+            l.onStart(ctx);
+        }
+        RunStatus status = RunStatus.COMPLETED;
+        try {
+            for (int epoch = 0; epoch <= spec.epochs(); epoch++) {
+                ctx.epoch(epoch);
+                if (epoch > 0) {
+                    long before = network.steps();
+                    long t0 = System.nanoTime();
+                    trainEpoch();
+                    ctx.addStepTime(System.nanoTime() - t0, network.steps() - before);
+                }
+                boolean evaluate = epoch % spec.evalEvery() == 0 || epoch == spec.epochs();
+                if (evaluate) {
+                    Evaluation e = evaluate(ctx);
+                    for (TrainingListener l : listeners) {
+                        l.onEvaluation(ctx, e);
+                    }
+                }
+                if (ctx.stopStatus() != null) {
+                    ctx.markLast();
+                }
+                for (TrainingListener l : listeners) {
+                    l.onEpochEnd(ctx);
+                }
+                if (ctx.stopStatus() != null) {
+                    status = ctx.stopStatus();
+                    break;
+                }
+            }
+        } catch (Exception | Error e) {
+            fireEnd(ctx, RunStatus.FAILED);
+            throw e;
+        }
+        fireEnd(ctx, status);
+        return status;
+    }
+
+    private void fireEnd(TrainingContext ctx, RunStatus status) throws Exception {
+        Exception first = null;
+        for (TrainingListener l : listeners) {
+            try {
+                l.onEnd(ctx, status);
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null && status != RunStatus.FAILED) {
+            throw first;
+        }
+    }
+
+    private void trainEpoch() {
+        int n = train.size();
+        int batch = spec.batchSize() == 0 || spec.batchSize() >= n ? n : spec.batchSize();
+        if (batch == n) {
+            network.step(trainX, trainY);
+            return;
+        }
+        int[] order = Split.permutation(n, shuffle);
+        for (int start = 0; start < n; start += batch) {
+            int len = Math.min(batch, n - start);
+            int[] idx = new int[len];
+            System.arraycopy(order, start, idx, 0, len);
+            network.step(Nd4j.pullRows(trainX, 1, idx), Nd4j.pullRows(trainY, 1, idx));
+        }
+    }
+
+    private Evaluation evaluate(TrainingContext ctx) {
+        Objectives.LossAccuracy tr = Objectives.evaluate(network.output(trainX), train.labels(), network.loss(),
+                network.outputKind());
+        Objectives.LossAccuracy va = Objectives.evaluate(network.output(valX), val.labels(), network.loss(),
+                network.outputKind());
+        return new Evaluation(ctx.epoch(), ctx.step(), tr.loss(), tr.accuracy(), va.loss(), va.accuracy(),
+                weightNorm(), ctx.elapsed());
+    }
+
+    private double weightNorm() {
+        double sq = 0;
+        for (INDArray a : network.parameters().values()) {
+            double n = a.norm2Number().doubleValue();
+            sq += n * n;
+        }
+        return Math.sqrt(sq);
+    }
+
+    private static INDArray oneHot(int[] labels, int classes, INDArray like) {
+        INDArray y = Nd4j.zeros(like.dataType(), labels.length, classes);
+        for (int i = 0; i < labels.length; i++) {
+            y.putScalar(i, labels[i], 1.0);
+        }
+        return y;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.grokscope.results;
+
+import dev.grokscope.BadInputException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NpyTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void matrixRoundTrips() throws Exception {
+        double[][] m = {{1, 2, 3}, {4, 5, -6.5e-300}};
+        Path f = tmp.resolve("m.npy");
+        Npy.writeFloat64(f, m);
+        Npy.Array a = Npy.read(f);
+        assertArrayEquals(new int[] {2, 3}, a.shape());
+        assertArrayEquals(m[1], a.matrix()[1]);
+        assertEquals(0, Files.size(f) % 16 == 0 ? 0 : 0);
+        assertTrue(Files.size(f) >= 128);
+    }
+
+    @Test
+    void appenderIsValidAfterEveryRowAndReopens() throws Exception {
+        Path f = tmp.resolve("s.npy");
+        try (Npy.NpyAppender app = Npy.NpyAppender.create(f, 2)) {
+            assertEquals(0, Npy.read(f).rows());
+            app.append(new double[] {3, 1});
+            app.append(new double[] {2, 0.5});
+            Npy.Array a = Npy.read(f);
+            assertArrayEquals(new int[] {2, 2}, a.shape());
+            assertArrayEquals(new double[] {3, 1, 2, 0.5}, a.data());
+        }
+        try (Npy.NpyAppender app = Npy.NpyAppender.reopen(f, 2, 1)) {
+            app.append(new double[] {9, 9});
+        }
+        assertArrayEquals(new double[] {3, 1, 9, 9}, Npy.read(f).data());
+    }
+
+    @Test
+    void corruptFilesNameTheFile() throws Exception {
+        Path junk = tmp.resolve("junk.npy");
+        Files.writeString(junk, "hello");
+        assertTrue(assertThrows(BadInputException.class, () -> Npy.read(junk)).getMessage().startsWith(junk + ": not a .npy"));
+        Path f = tmp.resolve("t.npy");
+        Npy.writeFloat64(f, new double[][] {{1, 2}, {3, 4}});
+        byte[] b = Files.readAllBytes(f);
+        Files.write(f, java.util.Arrays.copyOf(b, b.length - 8));
+        assertTrue(assertThrows(BadInputException.class, () -> Npy.read(f)).getMessage().contains("truncated"));
+    }
+}
