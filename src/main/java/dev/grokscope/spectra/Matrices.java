@@ -1,0 +1,87 @@
+package dev.grokscope.spectra;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Small float64 helpers shared by the SVD routes: conversion, shape checks, Frobenius norm. */
+final class Matrices {
+    private Matrices() {
+    }
+
+    /**
+     * Copies a 2-D array of any dtype and order (views included) into a float64 row-major
+     * {@code double[rows][cols]}.
+     *
+     * @throws IllegalArgumentException if {@code w} is not 2-D, is empty, or has a non-finite entry
+     */
+    static double[][] toArray(INDArray w) {
+        if (w == null) {
+            throw new IllegalArgumentException("W must not be null");
+        }
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("W must be a 2-D matrix, got rank " + w.rank()
+                    + " with shape " + java.util.Arrays.toString(w.shape()));
+        }
+        if (w.rows() == 0 || w.columns() == 0) {
+            throw new IllegalArgumentException("W must be non-empty, got " + w.rows() + "x" + w.columns());
+        }
+        double[][] a = w.castTo(DataType.DOUBLE).toDoubleMatrix();
+        requireFinite(a);
+        return a;
+    }
+
+    /**
+     * Checks that {@code w} is a non-empty rectangular matrix with finite entries.
+     *
+     * @throws IllegalArgumentException naming the first broken rule
+     */
+    static void requireFinite(double[][] w) {
+        if (w == null || w.length == 0 || w[0] == null || w[0].length == 0) {
+            throw new IllegalArgumentException("W must be a non-empty matrix");
+        }
+        int n = w[0].length;
+        for (int i = 0; i < w.length; i++) {
+            if (w[i].length != n) {
+                throw new IllegalArgumentException("W must be rectangular: row " + i + " has "
+                        + w[i].length + " entries, row 0 has " + n);
+            }
+            for (int j = 0; j < n; j++) {
+                if (!Double.isFinite(w[i][j])) {
+                    throw new IllegalArgumentException("W (" + shape(w) + ") must be finite, entry ["
+                            + i + "," + j + "] is " + w[i][j]);
+                }
+            }
+        }
+    }
+
+    /** Squared Frobenius norm ||W||_F^2 = sum_ij W_ij^2, accumulated per row to limit rounding. */
+    static double frobeniusSquared(double[][] w) {
+        double total = 0;
+        for (double[] row : w) {
+            double r = 0;
+            for (double x : row) {
+                r += x * x;
+            }
+            total += r;
+        }
+        return total;
+    }
+
+    /** Transpose of a row-major matrix. */
+    static double[][] transpose(double[][] w) {
+        int m = w.length;
+        int n = w[0].length;
+        double[][] t = new double[n][m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                t[j][i] = w[i][j];
+            }
+        }
+        return t;
+    }
+
+    /** "m x n" as text, e.g. {@code 512x2048}, for messages. */
+    static String shape(double[][] w) {
+        return w.length + "x" + w[0].length;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.grokscope.spectra;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Verifies a computed spectrum before anyone may use it.
+ *
+ * <p>Checks on singular values s of an m x n matrix W: there are exactly k = min(m, n) of them; each is
+ * finite and non-negative; they are sorted descending; and they carry all of W's energy,
+ * sum_i s_i^2 = ||W||_F^2, within a relative tolerance of {@value #ENERGY_RTOL} (a float64 SVD gets
+ * ~1e-14; the M2.1 float64 gesvd failures reported in shared/notes/dl4j-m2.1.md were off by 16% to
+ * 325x). The energy identity cannot catch every wrong answer (a wrong spectrum with the right sum
+ * passes), but it catches the failures seen, at O(mn) cost.
+ *
+ * <p>For a full decomposition it also checks the reconstruction ||W - U diag(s) V^T||_F and the
+ * orthonormality of U's and V's columns, both to {@value #FACTOR_RTOL}.
+ */
+public final class SpectrumCheck {
+    /** Relative tolerance of sum s^2 against ||W||_F^2 for float64. */
+    public static final double ENERGY_RTOL = 1e-8;
+    /** Relative tolerance of the reconstruction and absolute tolerance of U^T U = I, V^T V = I. */
+    public static final double FACTOR_RTOL = 1e-9;
+
+    private SpectrumCheck() {
+    }
+
+    /**
+     * Verifies singular values of an m x n matrix with squared Frobenius norm {@code frobeniusSquared}.
+     *
+     * @throws SpectrumException naming the shape and the first violated check
+     */
+    public static void verifyValues(double[] s, int rows, int cols, double frobeniusSquared) {
+        String shape = rows + "x" + cols;
+        int k = Math.min(rows, cols);
+        if (s == null || s.length != k) {
+            throw new SpectrumException(shape + ": expected k = min(m, n) = " + k + " singular values, got "
+                    + (s == null ? "none" : s.length));
+        }
+        double energy = 0;
+        for (int i = 0; i < k; i++) {
+            if (!Double.isFinite(s[i])) {
+                throw new SpectrumException(shape + ": singular values must be finite, s[" + i + "] = " + s[i]);
+            }
+            if (s[i] < 0) {
+                throw new SpectrumException(shape + ": singular values must be >= 0, s[" + i + "] = " + s[i]);
+            }
+            if (i > 0 && s[i] > s[i - 1]) {
+                throw new SpectrumException(shape + ": singular values must be sorted descending, s[" + (i - 1)
+                        + "] = " + s[i - 1] + " < s[" + i + "] = " + s[i]);
+            }
+            energy += s[i] * s[i];
+        }
+        double err = Math.abs(energy - frobeniusSquared);
+        if (err > ENERGY_RTOL * frobeniusSquared) {
+            throw new SpectrumException(String.format(
+                    "%s: sum of s^2 = %.17g but ||W||_F^2 = %.17g (relative error %.2e > %.0e)",
+                    shape, energy, frobeniusSquared,
+                    frobeniusSquared == 0 ? Double.POSITIVE_INFINITY : err / frobeniusSquared, ENERGY_RTOL));
+        }
+    }
+
+    /**
+     * Verifies a full decomposition of {@code w}: the values as in {@link #verifyValues}, then
+     * ||W - U diag(s) V^T||_F <= {@value #FACTOR_RTOL} * max(||W||_F, tiny) and
+     * max |U^T U - I| and max |V^T V - I| <= {@value #FACTOR_RTOL} * max(1, sqrt(k)) (the products use
+     * ND4J gemm).
+     *
+     * @throws SpectrumException naming the shape and the first violated check
+     */
+    public static void verifyFull(Svd svd, double[][] w) {
+        int m = w.length;
+        int n = w[0].length;
+        String shape = m + "x" + n;
+        if (svd.rows() != m || svd.cols() != n) {
+            throw new SpectrumException(shape + ": decomposition has shape " + svd.rows() + "x" + svd.cols());
+        }
+        double fro2 = Matrices.frobeniusSquared(w);
+        verifyValues(svd.s(), m, n, fro2);
+        int k = svd.rank();
+        INDArray u = Nd4j.createFromArray(svd.u());
+        INDArray v = Nd4j.createFromArray(svd.v());
+        INDArray s = Nd4j.createFromArray(svd.s()).reshape(1, k);
+        INDArray us = u.mulRowVector(s);
+        INDArray residual = us.mmul(v.transpose()).subi(Nd4j.createFromArray(w));
+        double res = residual.norm2Number().doubleValue();
+        double scale = Math.max(Math.sqrt(fro2), Double.MIN_NORMAL);
+        if (!(res <= FACTOR_RTOL * scale)) {
+            throw new SpectrumException(String.format(
+                    "%s: reconstruction ||W - U S V^T||_F / ||W||_F = %.2e > %.0e", shape, res / scale, FACTOR_RTOL));
+        }
+        checkOrthonormal(u, "U", shape, k);
+        checkOrthonormal(v, "V", shape, k);
+    }
+
+    private static void checkOrthonormal(INDArray q, String name, String shape, int k) {
+        INDArray gram = q.transpose().mmul(q).subi(Nd4j.eye(k).castTo(DataType.DOUBLE));
+        double dev = Math.max(gram.maxNumber().doubleValue(), -gram.minNumber().doubleValue());
+        if (!(dev <= FACTOR_RTOL * Math.max(1, Math.sqrt(k)))) {
+            throw new SpectrumException(String.format(
+                    "%s: columns of %s must be orthonormal, max |%s^T %s - I| = %.2e", shape, name, name, name, dev));
+        }
+    }
+}
