@@ -23,6 +23,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import java.util.LinkedHashMap;
+import java.util.List;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import java.util.Map;
 
 /**
@@ -51,23 +54,17 @@ public final class Mlp implements Network {
                 .dataType(dtype)
                 .weightInit(WeightInit.NORMAL) // N(0, 1/fan_in), as PyTorch references draw them
                 .updater(Optimizers.updater(opt));
-        if (opt.weightDecay() > 0) {
-            b.weightDecay(opt.weightDecay(), true);
-            if (opt.decayBiases()) {
-                b.weightDecayBias(opt.weightDecay(), true);
-            }
-        }
         NeuralNetConfiguration.ListBuilder layers = b.list();
         int in = 2 * p;
         for (int i = 0; i < spec.depth(); i++) {
-            layers.layer(new DenseLayer.Builder().nIn(in).nOut(spec.width())
-                    .activation(activation(spec)).hasBias(spec.bias()).build());
+            layers.layer(decayed(new DenseLayer.Builder().nIn(in).nOut(spec.width())
+                    .activation(activation(spec)).hasBias(spec.bias()), opt).build());
             in = spec.width();
         }
         boolean ce = spec.loss() == Loss.CROSS_ENTROPY;
-        layers.layer(new OutputLayer.Builder(ce ? new LossMCXENT() : new LossL2())
+        layers.layer(decayed(new OutputLayer.Builder(ce ? new LossMCXENT() : new LossL2())
                 .nIn(in).nOut(p).activation(ce ? new ActivationSoftmax() : new ActivationIdentity())
-                .hasBias(spec.bias()).build());
+                .hasBias(spec.bias()), opt).build());
         MultiLayerNetwork net = new MultiLayerNetwork(layers.build());
         net.init();
         if (spec.initScale() != 1.0) {
@@ -76,6 +73,19 @@ public final class Mlp implements Network {
             }
         }
         return new Mlp(net, spec, p, dtype);
+    }
+
+    /**
+     * Decoupled weight decay, set on each layer. Not through {@code NeuralNetConfiguration.Builder
+     * .weightDecay(...)}: in M2.1 that puts the WeightDecay into every layer's list twice, so the decay
+     * is applied twice per step (found by {@code MlpTest.oneStepIsAdamW}).
+     */
+    private static <B extends org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<B>> B decayed(B layer, OptimizerSpec opt) {
+        List<Regularization> none = List.of();
+        List<Regularization> decay = opt.weightDecay() > 0 ? List.of(new WeightDecay(opt.weightDecay(), true)) : none;
+        layer.regularization(decay);
+        layer.regularizationBias(opt.decayBiases() ? decay : none);
+        return layer;
     }
 
     private static IActivation activation(MlpSpec spec) {

@@ -211,20 +211,32 @@ public final class Npy {
         private static final int HEADER_BYTES = 128;
         private final RandomAccessFile file;
         private final int cols;
+        private final boolean vector;
         private long rows;
 
-        private NpyAppender(RandomAccessFile file, int cols, long rows) {
+        private NpyAppender(RandomAccessFile file, int cols, long rows, boolean vector) {
             this.file = file;
             this.cols = cols;
             this.rows = rows;
+            this.vector = vector;
         }
 
         /** Creates (or truncates) {@code path} as an empty {@code (0, cols)} array. */
         public static NpyAppender create(Path path, int cols) throws IOException {
+            return create(path, cols, false);
+        }
+
+        /** Creates (or truncates) {@code path} as an empty 1-D array that grows one value per append. */
+        public static NpyAppender createVector(Path path) throws IOException {
+            return create(path, 1, true);
+        }
+
+        private static NpyAppender create(Path path, int cols, boolean vector) throws IOException {
             RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw");
             f.setLength(0);
-            f.write(header("<f8", new long[] {0, cols}, HEADER_BYTES));
-            return new NpyAppender(f, cols, 0);
+            NpyAppender app = new NpyAppender(f, cols, 0, vector);
+            app.rewriteHeader();
+            return app;
         }
 
         /**
@@ -233,12 +245,14 @@ public final class Npy {
          */
         public static NpyAppender reopen(Path path, int cols, long keepRows) throws IOException {
             Array a = read(path);
-            if (a.cols() != cols || a.rows() < keepRows) {
-                throw new IOException(path + ": has " + a.rows() + "x" + a.cols() + ", cannot keep "
+            boolean vector = a.shape().length == 1;
+            long have = vector ? a.shape()[0] : a.rows();
+            if ((vector ? 1 : a.cols()) != cols || have < keepRows) {
+                throw new IOException(path + ": has " + java.util.Arrays.toString(a.shape()) + ", cannot keep "
                         + keepRows + "x" + cols);
             }
             RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw");
-            NpyAppender app = new NpyAppender(f, cols, keepRows);
+            NpyAppender app = new NpyAppender(f, cols, keepRows, vector);
             f.setLength(HEADER_BYTES + keepRows * cols * 8L);
             app.rewriteHeader();
             return app;
@@ -269,7 +283,7 @@ public final class Npy {
 
         private void rewriteHeader() throws IOException {
             file.seek(0);
-            file.write(header("<f8", new long[] {rows, cols}, HEADER_BYTES));
+            file.write(header("<f8", vector ? new long[] {rows} : new long[] {rows, cols}, HEADER_BYTES));
         }
 
         @Override

@@ -10,6 +10,7 @@ import dev.grokscope.listen.FinalWeightsWriter;
 import dev.grokscope.listen.GrokTracker;
 import dev.grokscope.listen.MetricsWriter;
 import dev.grokscope.listen.ProgressReporter;
+import dev.grokscope.listen.SpectraRecorder;
 
 import dev.grokscope.model.Network;
 import dev.grokscope.model.Networks;
@@ -72,7 +73,7 @@ public final class ExperimentRunner {
         listeners.add(grok);
         listeners.add(new MetricsWriter(dir.metrics()));
         if (experiment.instrumentation().spectraEvery() > 0) {
-            //SPECTRA
+            listeners.add(new SpectraRecorder(dir, experiment.instrumentation().spectraEvery()));
         }
         if (experiment.instrumentation().finalWeights()) {
             listeners.add(new FinalWeightsWriter(dir.finalWeights()));
