@@ -89,10 +89,11 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
         int best = -1;
         double bestD = Double.POSITIVE_INFINITY;
         double bestAlpha = Double.NaN;
+        int[] argmax = {bigN - 1};
         for (int i = 0; i < bigN - 1; i++) {
             int n = bigN - i;
             double alpha = 1 + n / (suffix[i] - n * logs[i]);
-            double d = alpha > 1 ? ksDistance(x, i, alpha, bestD) : 1.0;
+            double d = alpha > 1 ? ksDistance(x, i, alpha, bestD, argmax) : 1.0;
             if (d < bestD) {
                 bestD = d;
                 best = i;
@@ -144,9 +145,11 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
     /**
      * D_i = max_{j=i..N-1} |F(x_j) - (j-i)/n| for the tail starting at 0-based index i, computed by
      * bisection with monotone bounds (see the class comment). Returns the exact D_i if it is below
-     * {@code cutoff}, else some value >= cutoff.
+     * {@code cutoff}, else some value >= cutoff. {@code argmax[0]} is a hint in and out: the index
+     * where the previous candidate's maximum was found is evaluated first (neighbouring candidates
+     * peak at nearby points, so a losing candidate is usually rejected after one or two powers).
      */
-    static double ksDistance(double[] x, int i, double alpha, double cutoff) {
+    static double ksDistance(double[] x, int i, double alpha, double cutoff, int[] argmax) {
         int last = x.length - 1;
         double n = x.length - i;
         double e = 1 - alpha;
@@ -154,6 +157,16 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
         // Endpoints: j = i gives |1 - 1 - 0| = 0.
         double fLast = 1 - Math.pow(x[last] / xi, e);
         double max = Math.abs(fLast - (last - i) / n);
+        int at = last;
+        int hint = argmax[0];
+        if (hint > i && hint < last) {
+            double g = Math.abs(1 - Math.pow(x[hint] / xi, e) - (hint - i) / n);
+            if (g > max) {
+                max = g;
+                at = hint;
+            }
+        }
+        argmax[0] = at;
         if (max >= cutoff) {
             return max;
         }
@@ -188,6 +201,7 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
             double g = Math.abs(fMid - (mid - i) / n);
             if (g > max) {
                 max = g;
+                argmax[0] = mid;
                 if (max >= cutoff) {
                     return max;
                 }
