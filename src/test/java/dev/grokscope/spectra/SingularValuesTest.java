@@ -29,7 +29,8 @@ class SingularValuesTest {
      * iteration in plain Java.
      */
     @ParameterizedTest
-    @CsvSource({"512,2048", "256,1024", "400,1600", "2048,512", "500,194", "97,500", "114,128", "3,128"})
+    @CsvSource({"512,2048", "256,1024", "400,1600", "2048,512", "128,512", "512,128", "500,194", "97,500", "114,128",
+        "3,128"})
     void randomMatricesAgreeWithIndependentChecks(int m, int n) {
         double[][] w = gaussian(m, n, 31L * m + n);
         double[] s = SingularValues.of(w);
