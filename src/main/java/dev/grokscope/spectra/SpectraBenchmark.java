@@ -12,6 +12,9 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Wall-clock benchmark of the spectra path; a main class, not a test (timings are not assertions).
@@ -32,6 +35,8 @@ public final class SpectraBenchmark {
     public static void main(String[] args) throws IOException {
         Path goldenDir = Paths.get(args.length > 0 ? args[0] : "../shared/golden/spectra");
         System.out.println("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
+
+        routeCheck();
 
         double[][] big = gaussian(4096, 1024, 1);
         double[][] bigS = new double[1][];
@@ -84,6 +89,49 @@ public final class SpectraBenchmark {
                     + "alpha %.10g vs %.10g, same xmin: %s%n", names.get(i), tFast, tNaive, tNaive / tFast,
                     fast.alpha(), naive[0], fast.degenerate() ? "degenerate" : fast.xmin() == naive[1]);
         }
+    }
+
+    /**
+     * Evidence for the SVD route: on the shapes where ND4J M2.1's direct float64 gesvd is reported
+     * wrong, prints the relative energy error |sum s^2 - ||W||_F^2| / ||W||_F^2 of the direct call, of
+     * the QR + square gesvd route and of float32 gesvd, and the largest difference between direct and
+     * QR values relative to s_1, with their times.
+     */
+    static void routeCheck() {
+        for (int[] shape : new int[][] {{512, 2048}, {256, 1024}, {400, 1600}, {2048, 512}, {500, 194}, {97, 500},
+            {128, 512}, {512, 128}, {114, 128}, {3, 128}}) {
+            double[][] w = gaussian(shape[0], shape[1], 5L * shape[0] + shape[1]);
+            double fro2 = Matrices.frobeniusSquared(w);
+            long t0 = System.nanoTime();
+            double[] direct = directGesvd(w, DataType.DOUBLE);
+            long t1 = System.nanoTime();
+            double[] qr = new LapackSvd().values(w);
+            long t2 = System.nanoTime();
+            double[] single = directGesvd(w, DataType.FLOAT);
+            double maxDiff = 0;
+            for (int i = 0; i < qr.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(direct[i] - qr[i]) / qr[0]);
+            }
+            System.out.printf(Locale.ROOT, "route %4dx%-4d energy error: direct f64 %.1e (%4.0f ms)  qr+gesvd f64 %.1e "
+                    + "(%4.0f ms)  direct f32 %.1e;  max|direct-qr|/s1 %.1e%n", shape[0], shape[1],
+                    energyError(direct, fro2), (t1 - t0) / 1e6, energyError(qr, fro2), (t2 - t1) / 1e6,
+                    energyError(single, fro2), maxDiff);
+        }
+    }
+
+    private static double[] directGesvd(double[][] w, DataType type) {
+        INDArray a = Nd4j.createFromArray(w).castTo(type).dup('f');
+        INDArray s = Nd4j.create(type, Math.min(w.length, w[0].length));
+        Nd4j.getBlasWrapper().lapack().gesvd(a, s, null, null);
+        return s.castTo(DataType.DOUBLE).toDoubleVector();
+    }
+
+    private static double energyError(double[] s, double fro2) {
+        double e = 0;
+        for (double v : s) {
+            e += v * v;
+        }
+        return Math.abs(e - fro2) / fro2;
     }
 
     /**
