@@ -75,8 +75,12 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
      * @throws IllegalArgumentException if an eigenvalue is NaN or infinite
      */
     public static PowerLawFit fit(double[] eigenvalues) {
-        double[] x = Arrays.stream(eigenvalues).peek(PowerLawFit::requireFinite)
-                .filter(v -> v > EVALS_THRESHOLD).sorted().toArray();
+        for (double v : eigenvalues) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("eigenvalues must be finite, got " + v);
+            }
+        }
+        double[] x = Arrays.stream(eigenvalues).filter(v -> v > EVALS_THRESHOLD).sorted().toArray();
         int bigN = x.length;
         if (bigN < 2) {
             return degenerate("fewer than 2 eigenvalues above " + EVALS_THRESHOLD + " (" + bigN + ")", bigN);
@@ -119,12 +123,6 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
     private static PowerLawFit degenerate(String note, int numEigenvalues) {
         return new PowerLawFit(Status.DEGENERATE, note, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0,
                 numEigenvalues);
-    }
-
-    private static void requireFinite(double v) {
-        if (!Double.isFinite(v)) {
-            throw new IllegalArgumentException("eigenvalues must be finite, got " + v);
-        }
     }
 
     /** suffix[i] = sum_{j>=i} v_j, Kahan-compensated, summed from the top so each tail sum is accurate. */
