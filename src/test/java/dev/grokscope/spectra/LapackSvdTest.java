@@ -2,6 +2,7 @@ package dev.grokscope.spectra;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,5 +31,24 @@ class LapackSvdTest {
         for (int i = 0; i < jacobi.length; i++) {
             assertEquals(jacobi[i], lapack.s()[i], 1e-12 * jacobi[0], "s[" + i + "]");
         }
+    }
+
+    @Test
+    void rankDeficientFullDecompositionsPassVerification() {
+        double[][] a = SingularValuesTest.gaussian(70, 4, 21);
+        double[][] b = SingularValuesTest.gaussian(4, 40, 22);
+        double[][] w = new double[70][40];
+        for (int i = 0; i < 70; i++) {
+            for (int j = 0; j < 40; j++) {
+                for (int r = 0; r < 4; r++) {
+                    w[i][j] += a[i][r] * b[r][j];
+                }
+            }
+        }
+        SpectrumCheck.verifyFull(new LapackSvd().full(w), w);
+        SpectrumCheck.verifyFull(new JacobiSvd().full(w), w);
+        double[][] wide = Matrices.transpose(w);
+        SpectrumCheck.verifyFull(new LapackSvd().full(wide), wide);
+        SpectrumCheck.verifyFull(new JacobiSvd().full(wide), wide);
     }
 }
