@@ -124,9 +124,9 @@ final class JacobiSvd implements SvdRoute {
     }
 
     /**
-     * Gives the columns of zero singular values (tiny ones with norm below the relative rounding
-     * level are treated as zero after normalisation) unit vectors orthogonal to the others, by
-     * Gram-Schmidt on coordinate vectors, so that U has orthonormal columns.
+     * Gives the columns of exactly zero singular values unit vectors orthogonal to the others, by
+     * Gram-Schmidt on coordinate vectors, so that U has orthonormal columns. (Tiny non-zero columns
+     * need nothing: the stopping rule is relative, so normalised columns are orthogonal to ~eps.)
      */
     private static void completeOrthonormal(double[][] uCols, double[] s) {
         int m = uCols[0].length;

@@ -29,7 +29,8 @@ class SingularValuesTest {
      * iteration in plain Java.
      */
     @ParameterizedTest
-    @CsvSource({"512,2048", "256,1024", "400,1600", "2048,512", "500,194", "97,500", "114,128", "3,128"})
+    @CsvSource({"512,2048", "256,1024", "400,1600", "2048,512", "128,512", "512,128", "500,194", "97,500", "114,128",
+        "3,128"})
     void randomMatricesAgreeWithIndependentChecks(int m, int n) {
         double[][] w = gaussian(m, n, 31L * m + n);
         double[] s = SingularValues.of(w);
@@ -107,6 +108,17 @@ class SingularValuesTest {
         double[] fromCopy = SingularValues.of(view.dup('c').castTo(DataType.DOUBLE).toDoubleMatrix());
         assertArrayEquals(fromCopy, fromView, 1e-12);
         assertEquals(5, fromView.length);
+        // DL4J's getParam returns 'f'-order views into the flat parameter vector.
+        INDArray flat = Nd4j.rand(DataType.FLOAT, 1, 200);
+        INDArray fView = flat.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(20, 140)).reshape('f', 12, 10);
+        double[][] expected = new double[12][10];
+        for (int i = 0; i < 12; i++) {
+            for (int j = 0; j < 10; j++) {
+                expected[i][j] = flat.getDouble(0, 20 + i + 12 * j);
+            }
+        }
+        assertArrayEquals(SingularValues.of(expected), SingularValues.of(fView), 1e-12);
     }
 
     @Test
