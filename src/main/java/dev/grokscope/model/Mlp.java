@@ -155,6 +155,18 @@ public final class Mlp implements Network {
         return net.getIterationCount();
     }
 
+    /** DL4J keeps every layer's updater state in one flat view array. */
+    @Override
+    public Map<String, INDArray> optimizerState() {
+        INDArray state = net.getUpdater().getStateViewArray();
+        return state == null ? Map.of() : Map.of("updater", state);
+    }
+
+    @Override
+    public void restoreSteps(long steps) {
+        net.setIterationCount((int) steps);
+    }
+
     /** The underlying DL4J network (for checkpoints and saved-model export). */
     public MultiLayerNetwork dl4j() {
         return net;

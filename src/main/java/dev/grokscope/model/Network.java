@@ -39,6 +39,15 @@ public interface Network {
     /** The optimiser step count so far. */
     long steps();
 
+    /**
+     * The optimiser's state (Adam's moments, momentum buffers) by stable name: live arrays, which a
+     * checkpoint saves and restores in place together with {@link #parameters()} and {@link #steps()}.
+     */
+    Map<String, INDArray> optimizerState();
+
+    /** Sets the step count when resuming from a checkpoint (Adam's bias correction and warm-up read it). */
+    void restoreSteps(long steps);
+
     default long parameterCount() {
         return parameters().values().stream().mapToLong(INDArray::length).sum();
     }
