@@ -342,9 +342,15 @@ public final class ConfigLoader {
         if (msg != null && msg.contains("from Floating-point value")) {
             return ", got a fraction";
         }
-        if (msg != null && msg.contains("from String value")) {
-            int i = msg.indexOf("String value (\"");
-            return i >= 0 ? ", got '" + msg.substring(i + 15, msg.indexOf("\")", i)) + "'" : ", got a string";
+        java.util.regex.Matcher str = msg == null ? null
+                : java.util.regex.Pattern.compile("String value \\(\"([^\"]*)\"\\)").matcher(msg);
+        if (str != null && str.find()) {
+            return ", got '" + str.group(1) + "'";
+        }
+        java.util.regex.Matcher num = msg == null ? null
+                : java.util.regex.Pattern.compile("(?:Integer|Floating-point|Number) value \\(([^)]*)\\)").matcher(msg);
+        if (num != null && num.find()) {
+            return ", got " + num.group(1);
         }
         if (msg != null && (msg.contains("START_ARRAY") || msg.contains("Array value"))) {
             return ", got a list";
