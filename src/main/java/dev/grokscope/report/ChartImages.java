@@ -92,14 +92,20 @@ public final class ChartImages {
         s.setXAxisLogarithmic(f.xLog());
         s.setYAxisLogarithmic(f.yLog());
         s.setMarkerSize(7);
+        s.setYAxisDecimalPattern("#,##0.###");
         s.setAntiAlias(true);
         if (!f.xTicks().isEmpty()) {
-            s.setxAxisTickLabelsFormattingFunction(v -> f.xTicks().getOrDefault(Math.rint(v) == v ? v : Double.NaN, ""));
+            // XChart drops every tick when two labels are equal, so a position between categories gets a
+            // distinct invisible label (thin spaces); the spacing hint makes it pick whole steps anyway.
+            c.setCustomXAxisTickLabelsFormatter(v -> Math.abs(v - Math.rint(v)) < 1e-6
+                    ? f.xTicks().getOrDefault(Math.rint(v) + 0.0, "\u2009".repeat(1 + (int) Math.abs(Math.round(4 * v))))
+                    : "\u2009".repeat(1 + (int) Math.abs(Math.round(4 * v))));
+            s.setXAxisTickMarkSpacingHint(Math.max(40, 560 / Math.max(1, f.xTicks().size())));
             double lo = f.xTicks().keySet().stream().mapToDouble(Double::doubleValue).min().orElse(0);
             double hi = f.xTicks().keySet().stream().mapToDouble(Double::doubleValue).max().orElse(1);
             s.setXAxisMin(lo - 0.5);
             s.setXAxisMax(hi + 0.5);
-            s.setXAxisTickMarkSpacingHint(40);
+
         }
         double yMin = Double.POSITIVE_INFINITY;
         double yMax = Double.NEGATIVE_INFINITY;

@@ -33,9 +33,15 @@
             ctx.lineTo(x, u.bbox.top + u.bbox.height);
             ctx.stroke();
             ctx.setLineDash([]);
-            ctx.fillStyle = m.color;
             ctx.font = (11 * dpr) + 'px sans-serif';
-            ctx.fillText(m.label, x + 4 * dpr, u.bbox.top + (14 + 14 * i) * dpr);
+            var w = ctx.measureText(m.label).width;
+            var right = x + 4 * dpr + w < u.bbox.left + u.bbox.width;
+            var tx = right ? x + 4 * dpr : x - 4 * dpr - w;
+            var ty = u.bbox.top + (14 + 15 * i) * dpr;
+            ctx.fillStyle = 'rgba(255,255,255,0.85)';
+            ctx.fillRect(tx - 2 * dpr, ty - 11 * dpr, w + 4 * dpr, 14 * dpr);
+            ctx.fillStyle = m.color;
+            ctx.fillText(m.label, tx, ty);
             ctx.restore();
           });
         }]
