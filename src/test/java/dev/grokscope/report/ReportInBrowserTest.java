@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +33,8 @@ class ReportInBrowserTest {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void findChromium() {
+    @BeforeEach
+    void findChromium() {
         chromium = find();
         if (chromium == null) {
             String ci = System.getenv("CI");
