@@ -5,6 +5,7 @@ import dev.grokscope.results.Npy;
 import dev.grokscope.results.RunDirectory;
 import dev.grokscope.spectra.SingularValues;
 import dev.grokscope.spectra.SpectralMetrics;
+import dev.grokscope.spectra.Svd;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.TrainingContext;
 import dev.grokscope.train.TrainingListener;
@@ -34,6 +35,9 @@ public final class SpectraRecorder implements TrainingListener {
     private List<String> metricNames;
     private int lastRecorded = -1;
     private int resumedAfter;
+    private VectorDynamics vectors;
+    private long nanos;
+    private int snapshots;
 
     public SpectraRecorder(RunDirectory dir, int every) {
         this.dir = dir;
@@ -44,6 +48,7 @@ public final class SpectraRecorder implements TrainingListener {
     public void onStart(TrainingContext ctx) throws IOException {
         resumedAfter = ctx.resumedAfter();
         lastRecorded = resumedAfter == 0 ? -1 : resumedAfter;
+        vectors = new VectorDynamics(dir.spectra(), ctx.network().chains());
     }
 
     @Override
@@ -72,18 +77,22 @@ public final class SpectraRecorder implements TrainingListener {
         if (epoch <= lastRecorded) {
             return;
         }
+        long t0 = System.nanoTime();
         Map<String, INDArray> copies = new LinkedHashMap<>();
         live.forEach((name, w) -> copies.put(name, w.dup('c'))); // never a live view
         List<Row> rows = new ArrayList<>();
+        Map<String, Svd> svds = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> m : copies.entrySet()) {
             INDArray w = m.getValue();
-            double[] s = SingularValues.of(w);
-            rows.add(new Row(m.getKey(), (int) w.rows(), (int) w.columns(), s,
-                    SpectralMetrics.of(s, (int) w.rows(), (int) w.columns()).toMap()));
+            Svd svd = SingularValues.full(w);
+            svds.put(m.getKey(), svd);
+            rows.add(new Row(m.getKey(), (int) w.rows(), (int) w.columns(), svd.s(),
+                    SpectralMetrics.of(svd.s(), (int) w.rows(), (int) w.columns()).toMap()));
         }
         if (csv == null) {
-            open(rows);
+            open(rows, svds);
         }
+        Map<String, List<Object>> dynamics = vectors.measure(svds);
         List<List<Object>> records = new ArrayList<>();
         for (Row r : rows) {
             List<Object> values = new ArrayList<>(List.of(epoch, r.name, r.rows, r.cols));
@@ -91,14 +100,25 @@ public final class SpectraRecorder implements TrainingListener {
                 Object v = r.metrics.get(k);
                 values.add(v == null ? "" : v);
             }
+            for (Object v : dynamics.get(r.name)) {
+                values.add(v == null ? "" : v);
+            }
             records.add(values);
         }
-        write(records, rows, epoch);
+        write(records, rows, svds, epoch);
+        vectors.commit(svds);
         lastRecorded = epoch;
+        nanos += System.nanoTime() - t0;
+        snapshots++;
+    }
+
+    /** Mean wall time of one snapshot (copy, SVDs, metrics, writes) in this session, ms; NaN before the first. */
+    public double msPerSnapshot() {
+        return snapshots == 0 ? Double.NaN : nanos / 1e6 / snapshots;
     }
 
     /** One snapshot in every file, or in none: a failed write (disk full) undoes the others. */
-    private void write(List<List<Object>> records, List<Row> rows, int epoch) throws IOException {
+    private void write(List<List<Object>> records, List<Row> rows, Map<String, Svd> svds, int epoch) throws IOException {
         long csvMark = csv.mark();
         long snapshots = epochs.rows();
         try {
@@ -106,6 +126,7 @@ public final class SpectraRecorder implements TrainingListener {
             for (Row r : rows) {
                 spectra.get(r.name).append(r.s);
             }
+            vectors.append(svds);
             epochs.append(new double[] {epoch}); // last: its length counts whole snapshots
         } catch (IOException e) {
             try {
@@ -114,6 +135,7 @@ public final class SpectraRecorder implements TrainingListener {
                     a.truncate(snapshots);
                 }
                 epochs.truncate(snapshots);
+                vectors.truncate(snapshots);
             } catch (IOException again) {
                 e.addSuppressed(again);
             }
@@ -121,7 +143,7 @@ public final class SpectraRecorder implements TrainingListener {
         }
     }
 
-    private void open(List<Row> first) throws IOException {
+    private void open(List<Row> first, Map<String, Svd> svds) throws IOException {
         metricNames = new ArrayList<>();
         for (String k : first.get(0).metrics.keySet()) {
             if (!k.equals("singular_values") && !KEYS.contains(k)) {
@@ -130,6 +152,7 @@ public final class SpectraRecorder implements TrainingListener {
         }
         List<String> header = new ArrayList<>(KEYS);
         header.addAll(metricNames);
+        header.addAll(VectorDynamics.columns());
         var epochsFile = dir.spectra().resolve(RunDirectory.EPOCHS);
         if (resumedAfter > 0 && Files.exists(epochsFile)) {
             double[] had = Npy.read(epochsFile).data();
@@ -142,12 +165,14 @@ public final class SpectraRecorder implements TrainingListener {
                 spectra.put(r.name, Npy.NpyAppender.reopen(dir.spectrum(r.name), r.s.length, keep));
             }
             epochs = Npy.NpyAppender.reopen(epochsFile, 1, keep);
+            vectors.open(svds, keep, true);
         } else {
             csv = CsvLog.create(dir.spectraCsv(), header);
             for (Row r : first) {
                 spectra.put(r.name, Npy.NpyAppender.create(dir.spectrum(r.name), r.s.length));
             }
             epochs = Npy.NpyAppender.createVector(epochsFile);
+            vectors.open(svds, 0, false);
         }
     }
 
@@ -161,6 +186,9 @@ public final class SpectraRecorder implements TrainingListener {
         if (csv != null) {
             all.add(csv);
         }
+        if (vectors != null) {
+            all.add(vectors);
+        }
         for (AutoCloseable c : all) {
             try {
                 c.close();
@@ -172,6 +200,9 @@ public final class SpectraRecorder implements TrainingListener {
         }
         if (first != null) {
             throw first;
+        }
+        if (epochs != null && (status == RunStatus.COMPLETED || status == RunStatus.DIVERGED)) {
+            vectors.writeFinal(Npy.read(dir.spectra().resolve(RunDirectory.EPOCHS)).data());
         }
     }
 

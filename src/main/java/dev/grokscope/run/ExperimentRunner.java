@@ -136,8 +136,10 @@ public final class ExperimentRunner {
         listeners.add(new DivergenceGuard());
         listeners.add(grok);
         listeners.add(new MetricsWriter(dir.metrics()));
-        if (experiment.instrumentation().spectraEvery() > 0) {
-            listeners.add(new SpectraRecorder(dir, experiment.instrumentation().spectraEvery()));
+        SpectraRecorder spectra = experiment.instrumentation().spectraEvery() > 0
+                ? new SpectraRecorder(dir, experiment.instrumentation().spectraEvery()) : null;
+        if (spectra != null) {
+            listeners.add(spectra);
         }
         if (experiment.instrumentation().finalWeights()) {
             listeners.add(new FinalWeightsWriter(dir.finalWeights()));
@@ -155,7 +157,7 @@ public final class ExperimentRunner {
         } catch (Exception | Error e) {
             String message = e.getClass().getSimpleName() + ": " + e.getMessage();
             try {
-                writeSummary(dir, RunStatus.FAILED, end, grok, t0, message);
+                writeSummary(dir, RunStatus.FAILED, end, grok, spectra, t0, message);
                 record.end(RunStatus.FAILED, message);
                 AtomicFiles.writeString(dir.root().resolve("error.txt"), stackTrace(e));
             } catch (IOException | RuntimeException again) {
@@ -164,8 +166,11 @@ public final class ExperimentRunner {
             throw new RunFailedException(dir.root(), e);
         }
         String message = status == RunStatus.COMPLETED ? null : end.ctx.stopReason();
-        writeSummary(dir, status, end, grok, t0, message);
+        writeSummary(dir, status, end, grok, spectra, t0, message);
         record.end(status, message);
+        if (experiment.output().report()) {
+            report(dir.root());
+        }
         if (status == RunStatus.DIVERGED) {
             LOG.warn("run diverged: {}", message);
         } else if (status == RunStatus.INTERRUPTED) {
@@ -174,11 +179,22 @@ public final class ExperimentRunner {
         return new Outcome(dir.root(), status, grok, end.ctx == null ? Double.NaN : end.ctx.msPerStep(), message);
     }
 
-    private static void writeSummary(RunDirectory dir, RunStatus status, EndCapture end, GrokTracker grok, long t0,
-                                     String message) throws IOException {
+    /** Figures and report.html; a report that cannot be drawn never fails the run it reports on. */
+    private static void report(Path dir) {
+        try {
+            dev.grokscope.report.Reports.Report r = dev.grokscope.report.Reports.write(dir);
+            LOG.info("report: {}", r.html());
+        } catch (RuntimeException e) {
+            LOG.warn("report not written: {}", e.getMessage());
+        }
+    }
+
+    private static void writeSummary(RunDirectory dir, RunStatus status, EndCapture end, GrokTracker grok,
+                                     SpectraRecorder spectra, long t0, String message) throws IOException {
         TrainingContext ctx = end.ctx;
         Summary.write(dir.summary(), Summary.of(status, ctx == null ? 0 : ctx.epoch(), ctx == null ? 0 : ctx.step(),
-                grok, ctx == null ? Double.NaN : ctx.msPerStep(), (System.nanoTime() - t0) / 1e9, message));
+                grok, ctx == null ? Double.NaN : ctx.msPerStep(), spectra == null ? Double.NaN : spectra.msPerSnapshot(),
+                (System.nanoTime() - t0) / 1e9, message));
     }
 
     /** The directory a run goes to: {@code --out} as given, else {@code output.root/<name>}. */

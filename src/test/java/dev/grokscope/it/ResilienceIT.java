@@ -163,11 +163,12 @@ class ResilienceIT {
             }
         }
         assertEquals(Files.readString(a.resolve("spectra.csv")), Files.readString(b.resolve("spectra.csv")));
+        assertEquals(Files.readString(a.resolve("spectra/sva_final.csv")), Files.readString(b.resolve("spectra/sva_final.csv")));
         for (String dir : List.of("spectra", "weights/final")) {
-            try (Stream<Path> s = Files.list(a.resolve(dir))) {
-                for (Path f : s.toList()) {
+            try (Stream<Path> s = Files.walk(a.resolve(dir))) {
+                for (Path f : s.filter(p -> p.toString().endsWith(".npy")).toList()) {
                     double[] x = dev.grokscope.results.Npy.read(f).data();
-                    double[] y = dev.grokscope.results.Npy.read(b.resolve(dir).resolve(f.getFileName())).data();
+                    double[] y = dev.grokscope.results.Npy.read(b.resolve(a.relativize(f))).data();
                     assertEquals(x.length, y.length, f.toString());
                     for (int i = 0; i < x.length; i++) {
                         assertEquals(x[i], y[i], 1e-12 * Math.max(1, Math.abs(x[i])), f + "[" + i + "]");

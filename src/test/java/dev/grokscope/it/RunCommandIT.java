@@ -68,9 +68,9 @@ class RunCommandIT {
             }
         }
         assertEquals(Files.readString(a.resolve("spectra.csv")), Files.readString(b.resolve("spectra.csv")));
-        try (Stream<Path> files = Files.list(a.resolve("spectra"))) {
-            for (Path f : files.toList()) {
-                assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(b.resolve("spectra").resolve(f.getFileName())), f.toString());
+        try (Stream<Path> files = Files.walk(a.resolve("spectra"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(b.resolve(a.relativize(f))), f.toString());
             }
         }
         assertArrayEquals(Files.readAllBytes(a.resolve("weights/final/layers.0.W.npy")),
