@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Stop the single-node Slurm cluster started by up.sh: cancel all jobs, stop
+# slurmd and slurmctld, then munged (only if up.sh started it). Idempotent.
+# Usage: down.sh [--keep-munge]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=common.sh
+source "$here/common.sh"
+
+keep_munge=0
+[[ "${1:-}" == "--keep-munge" ]] && keep_munge=1
+state="$GS_SLURM_STATE_DIR"
+
+# Wait up to $2 seconds for pid $1 to exit, then SIGKILL it.
+stop_pid() {
+  local pid="$1" name="$2" i
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  gs_log "$name ($pid) did not stop; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+if command -v scontrol >/dev/null 2>&1 && scontrol ping 2>/dev/null | grep -q 'is UP'; then
+  jobs="$(squeue -h -o %A 2>/dev/null | sort -u || true)"
+  if [[ -n "$jobs" ]]; then
+    gs_log "cancelling jobs: $(echo $jobs)"
+    # shellcheck disable=SC2086
+    scancel $jobs 2>/dev/null || true
+    for _ in $(seq 1 40); do [[ -z "$(squeue -h -o %A 2>/dev/null)" ]] && break; sleep 0.25; done
+  fi
+fi
+
+d_pid="$(gs_live_pid "$state/slurmd.pid")"
+ctld_pid="$(gs_live_pid "$state/slurmctld.pid")"
+[[ -n "$d_pid" ]] && gs_log "stopping slurmd ($d_pid)"
+stop_pid "$d_pid" slurmd
+[[ -n "$ctld_pid" ]] && gs_log "stopping slurmctld ($ctld_pid)"
+stop_pid "$ctld_pid" slurmctld
+
+if [[ $keep_munge == 0 && -e "$state/.munged-started-by-us" ]]; then
+  m_pid="$(gs_live_pid /run/munge/munged.pid)"
+  [[ -n "$m_pid" ]] && gs_log "stopping munged ($m_pid)"
+  stop_pid "$m_pid" munged
+  rm -f "$state/.munged-started-by-us"
+fi
+echo "slurm is down"
