@@ -71,6 +71,8 @@ already_up() {
   # Up with a different config (knobs or this script changed) => not "up".
   cmp -s "$SLURM_CONF" <(render_conf) || return 1
   scontrol ping 2>/dev/null | grep -q 'is UP' || return 1
+  # slurmctld only notices a dead slurmd after SlurmdTimeout, so look at it.
+  [[ -n "$(gs_live_pid "$state/slurmd.pid")" ]] || return 1
   case "$(gs_node_state)" in
     idle|mixed|allocated|completing) return 0 ;;
     *) return 1 ;;
@@ -115,7 +117,7 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   # Refresh package lists only if there are none (fresh image) or the install
   # fails because they are stale.
-  if ! compgen -G '/var/lib/apt/lists/*_Packages' >/dev/null; then
+  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
     apt-get update -q
   fi
   apt_install() {
