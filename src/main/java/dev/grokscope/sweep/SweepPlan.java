@@ -32,11 +32,19 @@ public record SweepPlan(SweepSpec spec, List<String> keys, List<Planned> points)
      */
     public static SweepPlan of(SweepSpec spec) {
         // The base alone first, so that its own errors are reported as such and not blamed on an axis.
-        ConfigLoader.parse(spec.baseText(), spec.baseSource(), List.of());
+        List<String> common = new ArrayList<>();
+        spec.set().forEach((k, v) -> common.add(k + "=" + Point.json(v)));
+        try {
+            ConfigLoader.parse(spec.baseText(), spec.baseSource(), common);
+        } catch (BadInputException e) {
+            throw blameSet(spec, e);
+        }
         List<Planned> planned = new ArrayList<>();
         for (Point p : Grid.expand(spec)) {
             try {
-                Experiment e = ConfigLoader.parse(spec.baseText(), spec.baseSource(), p.overrides());
+                List<String> overrides = new ArrayList<>(common);
+                overrides.addAll(p.overrides());
+                Experiment e = ConfigLoader.parse(spec.baseText(), spec.baseSource(), overrides);
                 planned.add(new Planned(p, e, ConfigLoader.toYaml(e)));
             } catch (BadInputException e) {
                 throw blame(spec, p, e);
@@ -60,6 +68,18 @@ public record SweepPlan(SweepSpec spec, List<String> keys, List<Planned> points)
             }
         }
         return new BadInputException(spec.file() + ": point " + p.id() + ": " + m, e);
+    }
+
+    private static BadInputException blameSet(SweepSpec spec, BadInputException e) {
+        String m = e.getMessage();
+        for (Map.Entry<String, JsonNode> v : spec.set().entrySet()) {
+            String set = "--set " + v.getKey() + "=" + Point.json(v.getValue());
+            if (m.startsWith(set)) {
+                return new BadInputException(spec.at("set." + v.getKey()) + ": set " + v.getKey() + " = "
+                        + Point.show(v.getValue()) + ": " + m.substring(set.length()).replaceFirst("^: ", ""), e);
+            }
+        }
+        return e;
     }
 
     private static int gridSize(SweepSpec spec) {

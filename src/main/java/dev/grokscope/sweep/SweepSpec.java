@@ -25,6 +25,8 @@ import java.util.Set;
  * <pre>
  *   name: mlp-wd                 # optional; default: the file name without .yaml
  *   base: ../quickstart.yaml     # a config path relative to this file, or an inline config mapping
+ *   set:                         # optional overrides for every point (not part of ids or plan.csv)
+ *     training.stopAtGrok: true
  *   grid:                        # dotted config keys -> values; the points are the cartesian product
  *     optimizer.weightDecay: [0, 0.1, 1]
  *     seed: [0, 1, 2]
@@ -40,6 +42,7 @@ import java.util.Set;
  * @param baseText   the base config as YAML text (the file's content, or the inline mapping written out)
  * @param baseSource what {@code baseText} came from, for messages (a path, or {@code file (inline base)})
  * @param basePath   the base config file, or null when inline
+ * @param set        overrides applied to every point, before its own values
  * @param grid       axes in file order: dotted key -> values (YAML nodes)
  * @param runs       explicit points: dotted key -> value
  * @param local      local executor settings
@@ -48,10 +51,10 @@ import java.util.Set;
  * @param lines      dotted path in the sweep file -> line number, for messages
  */
 public record SweepSpec(String name, Path file, String baseText, String baseSource, Path basePath,
-                        LinkedHashMap<String, List<JsonNode>> grid, List<LinkedHashMap<String, JsonNode>> runs,
+                        LinkedHashMap<String, JsonNode> set, LinkedHashMap<String, List<JsonNode>> grid, List<LinkedHashMap<String, JsonNode>> runs,
                         LocalSpec local, SlurmSpec slurm, ObjectNode tree, Map<String, Integer> lines) {
 
-    private static final Set<String> KEYS = Set.of("name", "base", "grid", "runs", "local", "slurm");
+    private static final Set<String> KEYS = Set.of("name", "base", "set", "grid", "runs", "local", "slurm");
     static final String DOTTED_KEY = "[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)*";
 
     /** Local executor settings; zeros mean "choose from the cores". */
@@ -83,7 +86,7 @@ public record SweepSpec(String name, Path file, String baseText, String baseSour
         ObjectNode tree = (ObjectNode) root;
         tree.fieldNames().forEachRemaining(k -> {
             if (!KEYS.contains(k)) {
-                throw at.bad(k, "unknown key; known keys: [base, grid, local, name, runs, slurm]");
+                throw at.bad(k, "unknown key; known keys: [base, grid, local, name, runs, set, slurm]");
             }
         });
 
@@ -113,6 +116,20 @@ public record SweepSpec(String name, Path file, String baseText, String baseSour
             baseSource = source + " (inline base)";
         } else {
             throw at.bad("base", "must be a config path or a mapping, got " + kind(base));
+        }
+
+        LinkedHashMap<String, JsonNode> set = new LinkedHashMap<>();
+        JsonNode st = tree.get("set");
+        if (st != null && !st.isNull()) {
+            if (!st.isObject()) {
+                throw at.bad("set", "must map dotted config keys to values, got " + kind(st));
+            }
+            st.fields().forEachRemaining(e -> {
+                if (!e.getKey().matches(DOTTED_KEY)) {
+                    throw at.bad("set." + e.getKey(), "'" + e.getKey() + "' is not a dotted config key");
+                }
+                set.put(e.getKey(), e.getValue());
+            });
         }
 
         LinkedHashMap<String, List<JsonNode>> grid = new LinkedHashMap<>();
@@ -171,7 +188,7 @@ public record SweepSpec(String name, Path file, String baseText, String baseSour
             throw at.bad("", "nothing to run: give grid: axes or a runs: list");
         }
 
-        return new SweepSpec(name, file, baseText, baseSource, basePath, grid, runs, local(tree.get("local"), at),
+        return new SweepSpec(name, file, baseText, baseSource, basePath, set, grid, runs, local(tree.get("local"), at),
                 slurm(tree.get("slurm"), at), tree, lines);
     }
 
