@@ -82,6 +82,14 @@ public record SweepDirectory(Path root) {
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new BadInputException(root + ": exists and is not a directory");
         }
+        if (Files.isDirectory(root) && !Files.exists(file(PLAN))) {
+            try (var entries = Files.list(root)) {
+                if (entries.findAny().isPresent()) {
+                    throw new BadInputException(root + ": exists, is not empty and is not a sweep directory (no "
+                            + PLAN + "); choose another --out");
+                }
+            }
+        }
         for (SweepPlan.Planned p : plan.points()) {
             Path c = config(p.id());
             if (Files.isRegularFile(c) && !Files.readString(c, StandardCharsets.UTF_8).equals(p.configYaml())) {

@@ -94,6 +94,15 @@ class SweepValidationTest {
     }
 
     @Test
+    void aNonEmptyDirectoryThatIsNoSweepIsNotWrittenInto() throws IOException {
+        Path f = write("base: {data: {p: 11}}\ngrid: {seed: [0]}\n");
+        Path out = Files.createDirectories(tmp.resolve("busy"));
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        assertEquals(Main.BAD_INPUT, Main.execute("sweep", f.toString(), "--out", out.toString(), "--dry-run"));
+        assertFalse(Files.exists(out.resolve("plan.csv")));
+    }
+
+    @Test
     void tooManyThreadsForTheCoresIsBadInput() {
         assertThrows(BadInputException.class, () -> LocalExecutor.of(new SweepDirectory(tmp), 2, 2, 2, System.err));
         assertEquals(1, LocalExecutor.of(new SweepDirectory(tmp), 0, 2, 2, System.err).jobs());
