@@ -72,12 +72,15 @@ public final class PointRunner {
         return false;
     }
 
-    /** The {@code grokscope} arguments that carry out an action on a point. */
-    List<String> runArgs(Action action, String id) {
-        String out = dir.run(id).root().toString();
+    /**
+     * The {@code grokscope} arguments that carry out an action on a point. Paths are relative to the sweep
+     * directory, the subprocess's working directory, so that run.json's command holds no machine's paths.
+     */
+    static List<String> runArgs(Action action, String id) {
+        String out = SweepDirectory.RUNS + "/" + id;
         return switch (action) {
             case RESUME -> List.of("run", "--resume", out);
-            case RUN, RESTART -> List.of("run", dir.config(id).toString(), "--out", out);
+            case RUN, RESTART -> List.of("run", SweepDirectory.CONFIGS + "/" + id + ".yaml", "--out", out);
             case SKIP -> throw new IllegalArgumentException("nothing to run for a skipped point");
         };
     }
@@ -109,7 +112,8 @@ public final class PointRunner {
         }
         List<String> jvm = new ArrayList<>();
         jvm.add("-D" + JavaLauncher.PARENT_PID + "=" + ProcessHandle.current().pid());
-        ProcessBuilder pb = new ProcessBuilder(JavaLauncher.command(jvm, runArgs(action, id)));
+        ProcessBuilder pb = new ProcessBuilder(JavaLauncher.command(jvm, runArgs(action, id)))
+                .directory(dir.root().toFile());
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.redirectErrorStream(true);
         Path log = dir.log(id);
@@ -148,8 +152,7 @@ public final class PointRunner {
         }
         String text = Files.readString(pidFile, StandardCharsets.UTF_8).strip();
         Optional<ProcessHandle> h = text.matches("\\d+") ? ProcessHandle.of(Long.parseLong(text)) : Optional.empty();
-        String runDir = dir.run(id).root().toString();
-        if (h.isPresent() && h.get().isAlive() && h.get().info().commandLine().map(c -> c.contains(runDir)).orElse(false)) {
+        if (h.isPresent() && h.get().isAlive() && isRunOf(h.get(), id)) {
             h.get().destroyForcibly();
             try {
                 h.get().onExit().get(Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -158,6 +161,19 @@ public final class PointRunner {
             }
         }
         Files.deleteIfExists(pidFile);
+    }
+
+    /** Whether a live process is a grokscope run of this point in this sweep directory (pids get reused). */
+    private boolean isRunOf(ProcessHandle h, String id) {
+        String command = h.info().commandLine().orElse("");
+        if (!command.contains("dev.grokscope.cli.Main") || !command.contains(SweepDirectory.RUNS + "/" + id)) {
+            return false;
+        }
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "cwd")).equals(dir.root());
+        } catch (IOException | UnsupportedOperationException e) {
+            return true; // no /proc: the command line has to do
+        }
     }
 
     static void deleteTree(Path root) throws IOException {

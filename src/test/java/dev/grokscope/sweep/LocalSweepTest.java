@@ -122,7 +122,7 @@ class LocalSweepTest {
         assertEquals(3, rows.size());
         assertTrue(rows.get("lr=1000").startsWith("lr=1000,,1000,diverged,"), rows.get("lr=1000"));
         List<String> plan = Files.readAllLines(out.resolve("plan.csv"));
-        assertEquals(List.of("id,seed,optimizer.lr", "\"seed=0\",0,", "\"seed=1\",1,", "lr=1000,,1000"), plan);
+        assertEquals(List.of("id,seed,optimizer.lr", "seed=0,0,", "seed=1,1,", "lr=1000,,1000"), plan);
     }
 
     @Test
