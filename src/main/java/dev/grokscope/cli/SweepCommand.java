@@ -102,7 +102,7 @@ final class SweepCommand implements Callable<Integer> {
             return report(dir, Aggregator.aggregate(dir));
         }
 
-        SlurmExecutor slurm = new SlurmExecutor(dir, spec.slurm(), spec.name(), err);
+        SlurmExecutor slurm = new SlurmExecutor(dir, spec.slurm(), spec.name());
         if (pending.isEmpty()) {
             err.println("grokscope: every point is finished; nothing to submit");
             return report(dir, Aggregator.aggregate(dir));

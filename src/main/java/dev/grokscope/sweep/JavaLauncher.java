@@ -30,13 +30,13 @@ public final class JavaLauncher {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** {@code java [-Dgrokscope.home=...] -cp CP [jvmArgs] dev.grokscope.cli.Main args...}. */
+    /** {@code java -Dgrokscope.home=HOME -cp CP [jvmArgs] dev.grokscope.cli.Main args...}. */
     public static List<String> command(List<String> jvmArgs, List<String> args) {
         List<String> c = new ArrayList<>(List.of(java()));
-        String home = System.getProperty("grokscope.home");
-        if (home != null) {
-            c.add("-Dgrokscope.home=" + home);
-        }
+        // Runs start in their sweep directory; provenance (git commit) must still come from the checkout
+        // that this process was started in or from.
+        String home = System.getProperty("grokscope.home", System.getProperty("user.dir"));
+        c.add("-Dgrokscope.home=" + Path.of(home).toAbsolutePath().normalize());
         c.addAll(List.of("-cp", classpath()));
         c.addAll(jvmArgs);
         c.add("dev.grokscope.cli.Main");

@@ -1,6 +1,7 @@
 package dev.grokscope.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.grokscope.results.Checkpoint;
 import dev.grokscope.results.Json;
 import dev.grokscope.results.RunDirectory;
 
@@ -30,9 +31,9 @@ public final class PointRunner {
         RUN,
         /** Finished (completed or diverged): leave it. */
         SKIP,
-        /** Unfinished (running when killed, interrupted, failed, or no run.json) and not resumable: delete and run. */
+        /** Unfinished (failed, no run.json, or stopped without a checkpoint): delete and run from scratch. */
         RESTART,
-        /** Unfinished with a checkpoint: continue it. Never chosen until {@code grokscope run --resume} exists. */
+        /** Stopped (running when killed, or interrupted) with a checkpoint: continue it with {@code run --resume}. */
         RESUME
     }
 
@@ -51,7 +52,7 @@ public final class PointRunner {
 
     /**
      * The one place that decides whether a point runs again. Completed and diverged runs are results;
-     * anything else left by an earlier attempt is restarted from scratch, or resumed once runs can be.
+     * a stopped run with a checkpoint is resumed; anything else left by an earlier attempt is restarted.
      */
     public static Action decide(RunDirectory run) {
         if (!Files.exists(run.root())) {
@@ -65,11 +66,20 @@ public final class PointRunner {
     }
 
     /**
-     * Whether an unfinished run can be continued. Plug-in point for {@code grokscope run --resume RUN_DIR}:
-     * return true when the run holds a checkpoint, and {@link #runArgs} passes {@code --resume}.
+     * Whether an unfinished run can be continued with {@code grokscope run --resume}: it was stopped
+     * (killed while running, or interrupted) rather than failed, and holds a checkpoint. A failed run
+     * starts again from scratch: resuming would most likely repeat the failure.
      */
     static boolean resumable(RunDirectory run) {
-        return false;
+        String status = status(run);
+        if (!(status.equals("running") || status.equals("interrupted")) || !Files.isRegularFile(run.config())) {
+            return false;
+        }
+        try {
+            return !Checkpoint.list(run.root()).isEmpty();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -9,7 +9,6 @@ import dev.grokscope.results.AtomicFiles;
 import dev.grokscope.results.Json;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,13 +30,11 @@ public final class SlurmExecutor {
     private final SweepDirectory dir;
     private final SweepSpec.SlurmSpec slurm;
     private final String name;
-    private final PrintStream log;
 
-    public SlurmExecutor(SweepDirectory dir, SweepSpec.SlurmSpec slurm, String name, PrintStream log) {
+    public SlurmExecutor(SweepDirectory dir, SweepSpec.SlurmSpec slurm, String name) {
         this.dir = dir;
         this.slurm = slurm;
         this.name = name;
-        this.log = log;
     }
 
     /** The array specification: indices compressed to ranges, e.g. {@code 0-3,7,9-10%4}. */

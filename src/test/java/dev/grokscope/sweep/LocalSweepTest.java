@@ -106,6 +106,46 @@ class LocalSweepTest {
     }
 
     @Test
+    void aStoppedPointWithACheckpointIsResumedNotRestarted() throws Exception {
+        Path f = write(tmp, BASE.replace("training: {epochs: 30}", "training: {epochs: 400}")
+                .replace("spectraEvery: 10", "spectraEvery: 100") + "set: {checkpoint.everyEpochs: 20}\ngrid:\n  seed: [0]\n");
+        Path out = tmp.resolve("out");
+        Path run = out.resolve("runs").resolve("seed=0");
+        Process sweep = new ProcessBuilder(JavaLauncher.command(List.of(), List.of("sweep", f.toString(), "--out",
+                out.toString()))).redirectErrorStream(true).redirectOutput(tmp.resolve("first.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (sweep.isAlive() && System.nanoTime() < deadline && !hasCheckpoint(run)) {
+            Thread.sleep(50);
+        }
+        assertTrue(sweep.isAlive(), "finished before a checkpoint could be seen: " + Files.readString(tmp.resolve("first.log")));
+        sweep.destroyForcibly().waitFor();
+        String started = runJson(out, "seed=0").path("started").asText();
+        Thread.sleep(1500); // the run notices its sweep is gone and stops
+        assertEquals(PointRunner.Action.RESUME, PointRunner.decide(new dev.grokscope.results.RunDirectory(run)),
+                "status " + runJson(out, "seed=0").path("status"));
+
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString()));
+        JsonNode rj = runJson(out, "seed=0");
+        assertEquals("completed", rj.path("status").asText());
+        assertEquals(started, rj.path("started").asText(), "restarted instead of resumed");
+        assertTrue(rj.path("resumes").size() == 1 && rj.path("resumes").get(0).path("after_epoch").asInt() > 0, rj.toString());
+        List<String> epochs = Files.readAllLines(run.resolve("metrics.csv")).stream().skip(1)
+                .map(l -> l.substring(0, l.indexOf(','))).toList();
+        assertEquals(epochs.stream().distinct().count(), epochs.size(), "metrics.csv repeats epochs");
+        assertEquals("400", epochs.get(epochs.size() - 1));
+    }
+
+    private static boolean hasCheckpoint(Path run) throws IOException {
+        Path dir = run.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().matches("epoch-.*\\.zip"));
+        }
+    }
+
+    @Test
     void aDivergingPointDoesNotStopTheOthers() throws Exception {
         Path f = write(tmp, BASE + """
                 grid:
