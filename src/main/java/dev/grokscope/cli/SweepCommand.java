@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {"Run a grid of experiments: every point a 'grokscope run' in its own process, then summary.csv "
                 + "and by_<key>.csv tables.",
-                "Re-running the same command skips finished points (completed or diverged) and restarts the rest."},
+                "Re-running the same command skips finished points (completed or diverged), resumes stopped runs "
+                + "that have a checkpoint and restarts the rest."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every point finished (completed or diverged), or plan written (--dry-run), or submitted",
                 "1:some point failed or is missing", "2:bad input (nothing written)"})
