@@ -146,9 +146,24 @@ public final class PointRunner {
         }
     }
 
-    /** Kills every run this runner started that is still going (for shutdown hooks). */
+    /**
+     * Stops every run this runner started that is still going (for shutdown hooks): SIGTERM first, so
+     * that each run writes a checkpoint and marks itself interrupted (and is resumed next time), then
+     * SIGKILL for any still alive after 20 s.
+     */
     public void stopAll() {
-        live.forEach(Process::destroyForcibly);
+        live.forEach(Process::destroy);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        for (Process p : live) {
+            try {
+                if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
