@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.grokscope.cli.Main;
 import dev.grokscope.results.Json;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -57,6 +58,7 @@ class LocalSweepTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void killedSweepCompletesOnRerunWithoutRedoingFinishedPoints() throws Exception {
         Path f = write(tmp, BASE + "grid:\n  seed: [0, 1, 2]\n");
         Path out = tmp.resolve("out");
@@ -106,6 +108,7 @@ class LocalSweepTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aStoppedPointWithACheckpointIsResumedNotRestarted() throws Exception {
         Path f = write(tmp, BASE.replace("training: {epochs: 30}", "training: {epochs: 400}")
                 .replace("spectraEvery: 10", "spectraEvery: 100") + "set: {checkpoint.everyEpochs: 20}\ngrid:\n  seed: [0]\n");
@@ -146,6 +149,7 @@ class LocalSweepTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aDivergingPointDoesNotStopTheOthers() throws Exception {
         Path f = write(tmp, BASE + """
                 grid:
@@ -166,6 +170,7 @@ class LocalSweepTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void dryRunWritesThePlanAndTheBatchScriptOnly() throws Exception {
         Path f = write(tmp, BASE + """
                 grid:

@@ -4,6 +4,7 @@ import dev.grokscope.cli.Main;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -56,6 +57,7 @@ class SlurmSweepIT {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void arraySweepRunsEveryPointAndAggregates() throws Exception {
         Path f = LocalSweepTest.write(tmp, LocalSweepTest.BASE + """
                 name: slurm-it
