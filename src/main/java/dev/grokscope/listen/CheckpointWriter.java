@@ -8,6 +8,7 @@ import dev.grokscope.train.TrainingListener;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Writes a checkpoint at the end of an epoch — every {@code everyEpochs}, when {@code everySeconds}
@@ -19,13 +20,19 @@ public final class CheckpointWriter implements TrainingListener {
     private final Path runDir;
     private final CheckpointSpec spec;
     private final long seed;
+    private final List<SpectraRecorder> pending;
     private long lastNanos;
     private int lastEpoch = -1;
 
-    public CheckpointWriter(Path runDir, CheckpointSpec spec, long seed) {
+    /**
+     * @param pending recorders whose background work must be written before a checkpoint claims
+     *     "results up to this epoch are complete"
+     */
+    public CheckpointWriter(Path runDir, CheckpointSpec spec, long seed, List<SpectraRecorder> pending) {
         this.runDir = runDir;
         this.spec = spec;
         this.seed = seed;
+        this.pending = List.copyOf(pending);
     }
 
     @Override
@@ -44,6 +51,9 @@ public final class CheckpointWriter implements TrainingListener {
         boolean byTime = spec.everySeconds() > 0 && System.nanoTime() - lastNanos >= spec.everySeconds() * 1_000_000_000L;
         boolean interrupted = ctx.stopStatus() == RunStatus.INTERRUPTED;
         if (byEpoch || byTime || interrupted) {
+            for (SpectraRecorder r : pending) {
+                r.awaitPending();
+            }
             Checkpoint.write(runDir, epoch, ctx.step(), seed, ctx.network().parameters(),
                     ctx.network().optimizerState(), spec.keep());
             lastNanos = System.nanoTime();

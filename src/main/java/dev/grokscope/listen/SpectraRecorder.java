@@ -29,6 +29,8 @@ public final class SpectraRecorder implements TrainingListener {
     private static final List<String> KEYS = List.of("epoch", "matrix", "rows", "cols");
     private final RunDirectory dir;
     private final int every;
+    private final java.util.concurrent.ExecutorService worker;
+    private java.util.concurrent.Future<?> pending;
     private final Map<String, Npy.NpyAppender> spectra = new LinkedHashMap<>();
     private Npy.NpyAppender epochs;
     private CsvLog csv;
@@ -40,8 +42,46 @@ public final class SpectraRecorder implements TrainingListener {
     private int snapshots;
 
     public SpectraRecorder(RunDirectory dir, int every) {
+        this(dir, every, false);
+    }
+
+    /**
+     * @param background compute and write each snapshot on one worker thread, in order, while training
+     *     continues; at most one snapshot is pending, and {@link #awaitPending()} (called before every
+     *     checkpoint and at the end) makes everything up to the current epoch written
+     */
+    public SpectraRecorder(RunDirectory dir, int every, boolean background) {
         this.dir = dir;
         this.every = every;
+        this.worker = background ? java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "grokscope-spectra");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+    }
+
+    /** Waits for the snapshot being computed in the background, if any; rethrows its failure. */
+    public void awaitPending() throws IOException {
+        java.util.concurrent.Future<?> f = pending;
+        pending = null;
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing spectra", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
     }
 
     @Override
@@ -64,7 +104,22 @@ public final class SpectraRecorder implements TrainingListener {
                     return;
                 }
             }
-            record(ctx.epoch(), live);
+            int epoch = ctx.epoch();
+            if (epoch <= lastRecorded) {
+                return;
+            }
+            Map<String, INDArray> copies = new LinkedHashMap<>();
+            live.forEach((name, w) -> copies.put(name, w.dup('c'))); // never a live view
+            awaitPending();
+            lastRecorded = epoch;
+            if (worker == null) {
+                record(epoch, copies);
+            } else {
+                pending = worker.submit(() -> {
+                    record(epoch, copies);
+                    return null;
+                });
+            }
         }
     }
 
@@ -73,13 +128,8 @@ public final class SpectraRecorder implements TrainingListener {
         return Double.isFinite(s) && Double.isFinite(w.norm2Number().doubleValue());
     }
 
-    private void record(int epoch, Map<String, INDArray> live) throws IOException {
-        if (epoch <= lastRecorded) {
-            return;
-        }
+    private void record(int epoch, Map<String, INDArray> copies) throws IOException {
         long t0 = System.nanoTime();
-        Map<String, INDArray> copies = new LinkedHashMap<>();
-        live.forEach((name, w) -> copies.put(name, w.dup('c'))); // never a live view
         List<Row> rows = new ArrayList<>();
         Map<String, Svd> svds = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> m : copies.entrySet()) {
@@ -107,7 +157,6 @@ public final class SpectraRecorder implements TrainingListener {
         }
         write(records, rows, svds, epoch);
         vectors.commit(svds);
-        lastRecorded = epoch;
         nanos += System.nanoTime() - t0;
         snapshots++;
     }
@@ -179,6 +228,15 @@ public final class SpectraRecorder implements TrainingListener {
     @Override
     public void onEnd(TrainingContext ctx, RunStatus status) throws IOException {
         IOException first = null;
+        try {
+            awaitPending();
+        } catch (IOException | RuntimeException e) {
+            first = e instanceof IOException io ? io : new IOException(e);
+        } finally {
+            if (worker != null) {
+                worker.shutdown();
+            }
+        }
         List<AutoCloseable> all = new ArrayList<>(spectra.values());
         if (epochs != null) {
             all.add(epochs);

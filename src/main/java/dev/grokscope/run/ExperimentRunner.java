@@ -137,7 +137,8 @@ public final class ExperimentRunner {
         listeners.add(grok);
         listeners.add(new MetricsWriter(dir.metrics()));
         SpectraRecorder spectra = experiment.instrumentation().spectraEvery() > 0
-                ? new SpectraRecorder(dir, experiment.instrumentation().spectraEvery()) : null;
+                ? new SpectraRecorder(dir, experiment.instrumentation().spectraEvery(),
+                        experiment.instrumentation().background()) : null;
         if (spectra != null) {
             listeners.add(spectra);
         }
@@ -147,7 +148,8 @@ public final class ExperimentRunner {
         listeners.add(new ProgressReporter(progress));
         EndCapture end = new EndCapture();
         listeners.add(end);
-        listeners.add(new CheckpointWriter(dir.root(), experiment.checkpoint(), experiment.seed()));
+        listeners.add(new CheckpointWriter(dir.root(), experiment.checkpoint(), experiment.seed(),
+                spectra == null ? List.of() : List.of(spectra)));
 
         Trainer trainer = new Trainer(network, split, experiment.training(), experiment.seeds().shuffle(), listeners);
         long t0 = System.nanoTime();
