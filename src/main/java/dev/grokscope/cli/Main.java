@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 /** The {@code grokscope} command: parses and delegates to its subcommands. */
 @Command(name = "grokscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Grokking experiments on Deeplearning4j, instrumented with the spectra of the weights.",
-        subcommands = {RunCommand.class, AnalyzeCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, AnalyzeCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for input that breaks a rule (config, file, argument). */
     public static final int BAD_INPUT = 2;
