@@ -85,9 +85,12 @@ public final class Transformer implements Network {
     private final DecoupledOptimizer optimizer;
     private final Map<String, INDArray> feed = new HashMap<>();
     private final List<String> paramNames;
+    /** The hand-written fast path, or null where it does not apply (LayerNorm, more blocks, tests). */
+    private final OneBlockKernel kernel;
 
     private Transformer(SameDiff sd, TransformerSpec spec, int p, DataType dtype, boolean lastPositionOnly,
-                        Map<String, INDArray> params, OptimizerSpec opt) {
+                        Map<String, INDArray> params, OptimizerSpec opt, OneBlockKernel kernel) {
+        this.kernel = kernel;
         this.sd = sd;
         this.spec = spec;
         this.p = p;
@@ -101,21 +104,40 @@ public final class Transformer implements Network {
         this.optimizer = new DecoupledOptimizer(opt, this.params, decayed);
     }
 
-    /** The transformer of {@code spec} for modulus p, with the last-position shortcut when it has one block. */
-    public static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
-        return build(spec, p, opt, training, initSeed, spec.nLayers() == 1);
+    /** How a step is computed. */
+    enum Path {
+        /** SameDiff, every position through every block. */
+        FULL,
+        /** SameDiff with the last-position shortcut (one block). */
+        LAST_POSITION,
+        /** {@link OneBlockKernel}: the shortcut written by hand (one block, no LayerNorm). */
+        KERNEL
     }
 
-    /** As {@link #build}, choosing the path: {@code lastPositionOnly} needs one block. */
+    /**
+     * The transformer of {@code spec} for modulus p: the hand-written kernel for one block without
+     * LayerNorm, the SameDiff last-position shortcut for one block with LayerNorm, the full graph otherwise.
+     */
+    public static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
+        Path path = OneBlockKernel.covers(spec) ? Path.KERNEL : spec.nLayers() == 1 ? Path.LAST_POSITION : Path.FULL;
+        return build(spec, p, opt, training, initSeed, path);
+    }
+
+    /** As {@link #build}, on the given path (the shortcut and the kernel need one block). */
     static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed,
-                             boolean lastPositionOnly) {
+                             Path path) {
+        if (path == Path.KERNEL && !OneBlockKernel.covers(spec)) {
+            throw new IllegalArgumentException("the kernel needs one block without LayerNorm");
+        }
+        boolean lastPositionOnly = path != Path.FULL;
         if (lastPositionOnly && spec.nLayers() != 1) {
             throw new IllegalArgumentException("the last-position shortcut needs nLayers == 1, got " + spec.nLayers());
         }
         DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         Graph g = new Graph(spec, p, dtype, initSeed);
         g.build(lastPositionOnly);
-        return new Transformer(g.sd, spec, p, dtype, lastPositionOnly, g.params, opt);
+        OneBlockKernel kernel = path == Path.KERNEL ? new OneBlockKernel(spec, p, dtype, g.params, g.fixedPositions) : null;
+        return new Transformer(g.sd, spec, p, dtype, lastPositionOnly, g.params, opt, kernel);
     }
 
     /** Builds the SameDiff graph and its parameters in a fixed order (so one seed gives one network). */
@@ -128,6 +150,7 @@ public final class Transformer implements Network {
         final int h;
         final int dh;
         final DataType t;
+        INDArray fixedPositions;
 
         Graph(TransformerSpec s, int p, DataType t, long seed) {
             this.s = s;
@@ -165,7 +188,7 @@ public final class Transformer implements Network {
             SDVariable wE = weight("embed.W_E", d, v, d);
             SDVariable pos = s.positional() == TransformerSpec.Positional.LEARNED
                     ? weight("embed.W_pos", d, T, d)
-                    : sd.constant("embed.sinusoidal", sinusoidal(T, d, t));
+                    : sd.constant("embed.sinusoidal", fixedPositions = sinusoidal(T, d, t));
             SDVariable emb = x.reshape(-1, v).mmul(wE);
             if (s.embedScale() != 1.0) {
                 emb = emb.mul(s.embedScale());
@@ -309,8 +332,11 @@ public final class Transformer implements Network {
         optimizer.step(gradients(features, targets));
     }
 
-    /** The gradient of the mean cross-entropy for every parameter (arrays owned by the session). */
+    /** The gradient of the mean cross-entropy for every parameter (arrays owned by the session or kernel). */
     Map<String, INDArray> gradients(INDArray features, INDArray targets) {
+        if (kernel != null) {
+            return kernel.gradients(features, targets);
+        }
         feed.put(X, features);
         feed.put(Y, targets);
         try {
@@ -352,9 +378,14 @@ public final class Transformer implements Network {
         return new ArrayCacheMemoryMgr(Math.min(0.25, (double) SESSION_CACHE_BYTES / total), 1024, 2.0);
     }
 
-    /** The mean cross-entropy of a batch. */
+    /** The mean cross-entropy of a batch, {@code mean_i (logsumexp(logits_i) - logits_i . y_i)}, in float64. */
     double loss(INDArray features, INDArray targets) {
-        return sd.output(Map.of(X, features, Y, targets), LOSS).get(LOSS).getDouble(0);
+        INDArray logits = output(features).castTo(DataType.DOUBLE);
+        INDArray y = targets.castTo(DataType.DOUBLE);
+        INDArray max = logits.max(1);
+        INDArray lse = org.nd4j.linalg.ops.transforms.Transforms.log(
+                org.nd4j.linalg.ops.transforms.Transforms.exp(logits.subColumnVector(max), false).sum(1), false).addi(max);
+        return lse.sumNumber().doubleValue() / logits.rows() - logits.mul(y).sumNumber().doubleValue() / logits.rows();
     }
 
     /** Logits at the last position, computed {@value #EVAL_CHUNK} rows at a time. */
@@ -365,9 +396,11 @@ public final class Transformer implements Network {
         for (long start = 0; start < n; start += EVAL_CHUNK) {
             long end = Math.min(n, start + EVAL_CHUNK);
             INDArray chunk = n <= EVAL_CHUNK ? features : features.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
-            INDArray out = sd.output(Map.of(X, chunk), LOGITS).get(LOGITS);
+            INDArray out = kernel != null ? kernel.forward(chunk) : sd.output(Map.of(X, chunk), LOGITS).get(LOGITS);
             logits.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).assign(out);
-            boundSessionCaches();
+            if (kernel == null) {
+                boundSessionCaches();
+            }
         }
         return logits;
     }
