@@ -69,6 +69,7 @@ public final class ConfigLoader {
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID) // write `type: transformer`, not a `!<transformer>` tag
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 
