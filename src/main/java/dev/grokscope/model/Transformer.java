@@ -137,7 +137,27 @@ public final class Transformer implements Network {
         Graph g = new Graph(spec, p, dtype, initSeed);
         g.build(lastPositionOnly);
         OneBlockKernel kernel = path == Path.KERNEL ? new OneBlockKernel(spec, p, dtype, g.params, g.fixedPositions) : null;
+        if (kernel == null) {
+            createGradientsQuietly(g.sd);
+        }
         return new Transformer(g.sd, spec, p, dtype, lastPositionOnly, g.params, opt, kernel);
+    }
+
+    /**
+     * Builds the gradient graph now. M2.1 prints a line per op to {@code System.out} while doing so
+     * ("Added differentiated op ..."), which would corrupt {@code grokscope bench}'s JSON: that output is
+     * dropped for the moment it takes (the swap of System.out is process-wide).
+     */
+    private static void createGradientsQuietly(SameDiff sd) {
+        java.io.PrintStream out = System.out;
+        synchronized (System.class) {
+            try {
+                System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                sd.createGradFunction();
+            } finally {
+                System.setOut(out);
+            }
+        }
     }
 
     /** Builds the SameDiff graph and its parameters in a fixed order (so one seed gives one network). */
