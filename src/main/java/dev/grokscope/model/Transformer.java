@@ -54,7 +54,13 @@ import java.util.stream.Collectors;
  *
  * <p>Last-position shortcut: with one block only the residual stream at '=' reaches the loss, so
  * queries, the MLP and the unembedding are computed at that position only (keys and values at all
- * three): same loss and gradients, ~2.3x fewer FLOPs. Deeper models take the full path.
+ * three): same loss and gradients, ~2.3x fewer FLOPs. Deeper models take the full path. For one block
+ * without LayerNorm (Nanda's model) steps and outputs run in {@link OneBlockKernel}, the shortcut written
+ * by hand with ND4J matrix products: SameDiff's per-op session overhead made a step ~5-10x slower. The
+ * SameDiff graph stays the reference: tests check the kernel's loss and gradients against it.
+ *
+ * <p>Optimiser: {@code optimizer.decayBiases = false} exempts every 1-D parameter (MLP biases, LayerNorm
+ * gains and offsets) from weight decay, as nanoGPT does; Nanda's AdamW decays everything ({@code true}).
  *
  * <p>M2.1 workarounds, on purpose: tokens are embedded by a one-hot matmul (gather's gradient is wrong);
  * the last position is picked by multiplying with a constant 0/1 vector and summing (no
