@@ -89,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", config.toString());
-        out.put("model", e.model().getClass().getSimpleName());
+        out.put("model", e.model().getClass().getSimpleName().replace("Spec", "").toLowerCase(java.util.Locale.ROOT));
         out.put("p", e.data().p());
         out.put("parameters", network.parameterCount());
         out.put("batch", batch);
