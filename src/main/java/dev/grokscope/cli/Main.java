@@ -3,6 +3,7 @@ package dev.grokscope.cli;
 import dev.grokscope.BadInputException;
 import dev.grokscope.results.Provenance;
 import dev.grokscope.run.RunFailedException;
+import dev.grokscope.sweep.ParentWatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,8 @@ import java.io.PrintWriter;
 /** The {@code grokscope} command: parses and delegates to its subcommands. */
 @Command(name = "grokscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Grokking experiments on Deeplearning4j, instrumented with the spectra of the weights.",
-        subcommands = {RunCommand.class, AnalyzeCommand.class, DoctorCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, SweepCommand.class, AnalyzeCommand.class, ReportCommand.class, DoctorCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for input that breaks a rule (config, file, argument). */
     public static final int BAD_INPUT = 2;
@@ -19,6 +21,7 @@ public final class Main implements Runnable {
     public static final int FAILED = 1;
 
     public static void main(String[] args) {
+        ParentWatch.startIfRequested();
         System.exit(execute(args));
     }
 

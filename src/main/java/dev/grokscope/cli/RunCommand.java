@@ -1,5 +1,6 @@
 package dev.grokscope.cli;
 
+import dev.grokscope.BadInputException;
 import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.config.Experiment;
 import dev.grokscope.config.OutputSpec;
@@ -11,22 +12,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code grokscope run CONFIG [--set key=value]... [--out DIR]}. */
+/** {@code grokscope run CONFIG [--set key=value]... [--out DIR] [--force]} or {@code grokscope run --resume DIR}. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Train one experiment and record its metrics and weight spectra in a run directory.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:completed", "1:failed at run time (run marked failed)",
-                "2:bad input (nothing written)", "3:diverged (run marked diverged)"})
+                "2:bad input (nothing written)", "3:diverged (run marked diverged)",
+                "143:interrupted by SIGTERM/SIGINT (checkpoint written; continue with --resume)"})
 final class RunCommand implements Callable<Integer> {
     static final int DIVERGED = 3;
+    static final int INTERRUPTED = 143;
 
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "Experiment YAML (see configs/).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "Experiment YAML (see configs/).")
     Path config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
@@ -36,20 +40,53 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write the run exactly here (must not exist or be empty).")
     Path out;
 
+    @Option(names = "--force", description = "If the output directory holds a run, move it aside (DIR.replaced-<time>) and start anew.")
+    boolean force;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an unfinished run from its newest checkpoint.")
+    Path resume;
+
     @Override
     public Integer call() throws Exception {
-        Experiment e = ConfigLoader.load(config, sets);
-        RunDirectory dir = RunDirectory.planned(ExperimentRunner.directoryFor(e, config, out));
-        List<String> command = new ArrayList<>(List.of("grokscope", "run", config.toString()));
-        sets.forEach(s -> command.addAll(List.of("--set", s)));
-        if (out != null) {
-            command.addAll(List.of("--out", out.toString()));
+        if ((config == null) == (resume == null)) {
+            throw new BadInputException("run: give either CONFIG or --resume RUN_DIR");
         }
-        System.err.println("grokscope: run " + config + " -> " + dir.root());
-        ExperimentRunner.Outcome o = ExperimentRunner.run(e, dir, command, progressMode(e.output().progress()));
+        ExperimentRunner.Outcome o;
+        List<String> command = new ArrayList<>(List.of("grokscope", "run"));
+        if (resume != null) {
+            if (!sets.isEmpty() || out != null || force) {
+                throw new BadInputException("run --resume " + resume + ": --set, --out and --force do not apply to a resumed run");
+            }
+            command.addAll(List.of("--resume", resume.toString()));
+            o = ExperimentRunner.resume(new RunDirectory(resume), command, progressMode(OutputSpec.Progress.AUTO));
+        } else {
+            Experiment e = ConfigLoader.load(config, sets);
+            Path target = ExperimentRunner.directoryFor(e, config, out);
+            if (force && Files.exists(target) && !Files.isDirectory(target)) {
+                throw new BadInputException(target + ": exists and is not a directory");
+            }
+            RunDirectory dir = force ? new RunDirectory(target) : RunDirectory.planned(target);
+            command.add(config.toString());
+            sets.forEach(s -> command.addAll(List.of("--set", s)));
+            if (out != null) {
+                command.addAll(List.of("--out", out.toString()));
+            }
+            if (force) {
+                Path aside = ExperimentRunner.moveAside(target);
+                if (aside != null) {
+                    System.err.println("grokscope: --force: moved the existing " + target + " to " + aside);
+                }
+            }
+            System.err.println("grokscope: run " + config + " -> " + dir.root());
+            o = ExperimentRunner.run(e, dir, command, progressMode(e.output().progress()));
+        }
         System.out.println(String.format(Locale.ROOT, "%s  %s  train99 %s  val99 %s  %.1f ms/step", o.status().label(),
                 o.dir(), o.grok().epochTrain99(), o.grok().epochVal99(), o.msPerStep()));
-        return o.status() == RunStatus.DIVERGED ? DIVERGED : 0;
+        return switch (o.status()) {
+            case DIVERGED -> DIVERGED;
+            case INTERRUPTED -> INTERRUPTED;
+            default -> 0;
+        };
     }
 
     static ProgressReporter.Mode progressMode(OutputSpec.Progress p) {

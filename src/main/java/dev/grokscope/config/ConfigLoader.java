@@ -68,8 +68,8 @@ public final class ConfigLoader {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID) // write `type: transformer`, not a `!<transformer>` tag
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 
@@ -145,7 +145,12 @@ public final class ConfigLoader {
         }
     }
 
+    /** The YAML core schema's tags; anything else (e.g. {@code !!java.net.URL}) is refused. */
+    private static final java.util.Set<String> PLAIN_TAGS = java.util.Set.of("str", "int", "float", "bool", "null",
+            "map", "seq").stream().map(t -> "tag:yaml.org,2002:" + t).collect(Collectors.toSet());
+
     static JsonNode readTree(String text, String source) {
+        refuseTags(text, source);
         try {
             return MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
@@ -155,6 +160,27 @@ public final class ConfigLoader {
         } catch (RuntimeException e) {
             // SnakeYAML's own limits (aliases, nesting, size) surface as unchecked exceptions.
             throw new BadInputException(source + ": not acceptable YAML: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * Refuses YAML tags other than the core schema's: grokscope never constructs objects from tags, but a
+     * tag in a config is a mistake or an attack and should be named, not silently ignored.
+     */
+    private static void refuseTags(String text, String source) {
+        try (JsonParser p = YAML.createParser(text)) {
+            while (p.nextToken() != null) {
+                String tag = p.getTypeId() == null ? null : p.getTypeId().toString();
+                if (tag != null && !PLAIN_TAGS.contains(tag)) {
+                    throw new BadInputException(source + ":" + p.currentTokenLocation().getLineNr()
+                            + ": YAML tags are not allowed, got !" + tag.replace("tag:yaml.org,2002:", "!"));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof BadInputException b) {
+                throw b;
+            }
+            // malformed YAML: reported with its position by readTree
         }
     }
 
@@ -343,9 +369,15 @@ public final class ConfigLoader {
         if (msg != null && msg.contains("from Floating-point value")) {
             return ", got a fraction";
         }
-        if (msg != null && msg.contains("from String value")) {
-            int i = msg.indexOf("String value (\"");
-            return i >= 0 ? ", got '" + msg.substring(i + 15, msg.indexOf("\")", i)) + "'" : ", got a string";
+        java.util.regex.Matcher str = msg == null ? null
+                : java.util.regex.Pattern.compile("String value \\(\"([^\"]*)\"\\)").matcher(msg);
+        if (str != null && str.find()) {
+            return ", got '" + str.group(1) + "'";
+        }
+        java.util.regex.Matcher num = msg == null ? null
+                : java.util.regex.Pattern.compile("(?:Integer|Floating-point|Number) value \\(([^)]*)\\)").matcher(msg);
+        if (num != null && num.find()) {
+            return ", got " + num.group(1);
         }
         if (msg != null && (msg.contains("START_ARRAY") || msg.contains("Array value"))) {
             return ", got a list";

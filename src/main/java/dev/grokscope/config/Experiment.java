@@ -8,7 +8,7 @@ package dev.grokscope.config;
  *     ({@link Seeds})
  */
 public record Experiment(long seed, DataSpec data, ModelSpec model, OptimizerSpec optimizer, TrainingSpec training,
-                         InstrumentationSpec instrumentation, OutputSpec output) {
+                         InstrumentationSpec instrumentation, CheckpointSpec checkpoint, OutputSpec output) {
     public Experiment {
         Check.that(seed >= 0, "seed", "must be >= 0", seed);
         Check.present(data, "data");
@@ -16,6 +16,7 @@ public record Experiment(long seed, DataSpec data, ModelSpec model, OptimizerSpe
         Check.present(optimizer, "optimizer");
         Check.present(training, "training");
         Check.present(instrumentation, "instrumentation");
+        Check.present(checkpoint, "checkpoint");
         Check.present(output, "output");
     }
 

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param root directory that holds run directories
  * @param name the run directory's name under root; empty: the config's file name plus a timestamp
  * @param progress bar on a terminal and log lines otherwise (auto), or force one, or none
+ * @param report write {@code report/} (figures and report.html) when the run ends
  */
-public record OutputSpec(String root, String name, Progress progress) {
+public record OutputSpec(String root, String name, Progress progress, boolean report) {
     public enum Progress {
         @JsonProperty("auto") AUTO,
         @JsonProperty("bar") BAR,

@@ -25,8 +25,8 @@ public final class FinalWeightsWriter implements TrainingListener {
 
     @Override
     public void onEnd(TrainingContext ctx, RunStatus status) throws IOException {
-        if (status == RunStatus.FAILED) {
-            return; // the network may be in any state
+        if (status == RunStatus.FAILED || status == RunStatus.INTERRUPTED) {
+            return; // not an end state: failed mid-step, or to be resumed
         }
         Files.createDirectories(dir);
         for (Map.Entry<String, INDArray> m : ctx.network().matrices().entrySet()) {

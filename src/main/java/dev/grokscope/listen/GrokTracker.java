@@ -26,6 +26,19 @@ public final class GrokTracker implements TrainingListener {
 
     @Override
     public void onEvaluation(TrainingContext ctx, Evaluation e) {
+        boolean groks = observe(e);
+        if (groks && stopAtGrok) {
+            ctx.requestStop(RunStatus.COMPLETED, "validation accuracy reached " + THRESHOLD);
+        }
+    }
+
+    /** Feeds evaluations recorded before a resume, in order, as if they had just happened. */
+    public void replay(java.util.List<Evaluation> earlier) {
+        earlier.forEach(this::observe);
+    }
+
+    /** Records one evaluation; returns whether validation reached the threshold for the first time. */
+    private boolean observe(Evaluation e) {
         last = e;
         if (e.finite()) {
             lastFinite = e;
@@ -34,15 +47,14 @@ public final class GrokTracker implements TrainingListener {
             epochTrain99 = e.epoch();
             valAccuracyAtTrain99 = e.valAccuracy();
         }
-        if (epochVal99 == null && e.valAccuracy() >= THRESHOLD) {
-            epochVal99 = e.epoch();
-            if (stopAtGrok) {
-                ctx.requestStop(RunStatus.COMPLETED, "validation accuracy reached " + THRESHOLD);
-            }
-        }
         if (Double.isNaN(bestValAccuracy) || e.valAccuracy() > bestValAccuracy) {
             bestValAccuracy = e.valAccuracy();
         }
+        if (epochVal99 == null && e.valAccuracy() >= THRESHOLD) {
+            epochVal99 = e.epoch();
+            return true;
+        }
+        return false;
     }
 
     /** First evaluated epoch with train accuracy >= 0.99, or null. */

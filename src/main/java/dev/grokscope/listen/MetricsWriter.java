@@ -4,19 +4,16 @@ import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.TrainingContext;
 import dev.grokscope.train.TrainingListener;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
+import dev.grokscope.results.CsvLog;
 
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Writes metrics.csv, one row per evaluated epoch, flushed as it goes so that a reader (or a crash)
- * sees whole rows only. Numbers are Java's shortest round-trip decimal form, so equal runs write equal
+ * Writes metrics.csv, one whole row per evaluated epoch (see {@link CsvLog}); on resume, keeps the rows
+ * up to the checkpoint's epoch and continues after them. Numbers are Java's shortest round-trip decimal form, so equal runs write equal
  * bytes; {@code elapsed_s} is the only timing column.
  */
 public final class MetricsWriter implements TrainingListener {
@@ -24,7 +21,7 @@ public final class MetricsWriter implements TrainingListener {
     public static final List<String> COLUMNS = List.of("epoch", "step", "train_loss", "train_accuracy",
             "val_loss", "val_accuracy", "weight_norm", "elapsed_s");
     private final Path file;
-    private CSVPrinter out;
+    private CsvLog out;
 
     public MetricsWriter(Path file) {
         this.file = file;
@@ -32,17 +29,24 @@ public final class MetricsWriter implements TrainingListener {
 
     @Override
     public void onStart(TrainingContext ctx) throws IOException {
-        Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        out = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build());
-        out.printRecord(COLUMNS);
-        out.flush();
+        int after = ctx.resumedAfter();
+        out = after == 0 ? CsvLog.create(file, COLUMNS)
+                : CsvLog.reopen(file, r -> Integer.parseInt(r.get("epoch")) <= after);
     }
 
     @Override
     public void onEvaluation(TrainingContext ctx, Evaluation e) throws IOException {
-        out.printRecord(e.epoch(), e.step(), e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(),
-                e.weightNorm(), String.format(java.util.Locale.ROOT, "%.3f", e.elapsed().toMillis() / 1000.0));
-        out.flush();
+        out.append(List.of(e.epoch(), e.step(), e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(),
+                e.weightNorm(), String.format(Locale.ROOT, "%.3f", e.elapsed().toMillis() / 1000.0)));
+    }
+
+    /** Reads metrics.csv back as evaluations (elapsed time as written), e.g. to resume a run. */
+    public static List<Evaluation> read(Path file) throws IOException {
+        return CsvLog.read(file).stream().map(r -> new Evaluation(Integer.parseInt(r.get("epoch")),
+                Long.parseLong(r.get("step")), Double.parseDouble(r.get("train_loss")),
+                Double.parseDouble(r.get("train_accuracy")), Double.parseDouble(r.get("val_loss")),
+                Double.parseDouble(r.get("val_accuracy")), Double.parseDouble(r.get("weight_norm")),
+                java.time.Duration.ofMillis(Math.round(Double.parseDouble(r.get("elapsed_s")) * 1000)))).toList();
     }
 
     @Override

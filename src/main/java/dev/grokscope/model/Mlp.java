@@ -155,6 +155,11 @@ public final class Mlp implements Network {
         return net.getIterationCount();
     }
 
+    @Override
+    public List<List<String>> chains() {
+        return List.of(List.copyOf(matrices().keySet()));
+    }
+
     /** DL4J keeps every layer's updater state in one flat view array. */
     @Override
     public Map<String, INDArray> optimizerState() {

@@ -48,6 +48,14 @@ public interface Network {
     /** Sets the step count when resuming from a checkpoint (Adam's bias correction and warm-up read it). */
     void restoreSteps(long steps);
 
+    /**
+     * Chains of weight matrices where each feeds the next (names from {@link #matrices()}), for
+     * consecutive-layer alignment; matrices are in x out ({@code h = x W}). Empty when none apply.
+     */
+    default java.util.List<java.util.List<String>> chains() {
+        return java.util.List.of();
+    }
+
     default long parameterCount() {
         return parameters().values().stream().mapToLong(INDArray::length).sum();
     }

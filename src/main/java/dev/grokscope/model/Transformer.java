@@ -476,6 +476,21 @@ public final class Transformer implements Network {
         return m;
     }
 
+    /**
+     * Per block, the value-output product ({@code W_V} then {@code W_O}: the OV circuit) and the MLP
+     * ({@code W_in} then {@code W_out}); the residual stream connects everything else additively.
+     */
+    @Override
+    public List<List<String>> chains() {
+        List<List<String>> c = new ArrayList<>();
+        for (int i = 0; i < spec.nLayers(); i++) {
+            String b = "blocks." + i + ".";
+            c.add(List.of(b + "attn.W_V", b + "attn.W_O"));
+            c.add(List.of(b + "mlp.W_in", b + "mlp.W_out"));
+        }
+        return c;
+    }
+
     @Override
     public Map<String, INDArray> parameters() {
         return params;

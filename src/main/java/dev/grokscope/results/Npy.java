@@ -131,6 +131,39 @@ public final class Npy {
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
         }
+        return decode(bytes, file.toString());
+    }
+
+    /**
+     * An array encoded as .npy bytes, in its own dtype (float32 or float64) and shape, C order.
+     */
+    public static byte[] encode(org.nd4j.linalg.api.ndarray.INDArray a) {
+        org.nd4j.linalg.api.ndarray.INDArray c = a.dup('c');
+        boolean f64 = c.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE;
+        if (!f64 && c.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            c = c.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        }
+        long n = c.length();
+        ByteBuffer body = ByteBuffer.allocate((int) (n * (f64 ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
+        if (f64) {
+            for (double v : c.data().asDouble()) {
+                body.putDouble(v);
+            }
+        } else {
+            for (float v : c.data().asFloat()) {
+                body.putFloat(v);
+            }
+        }
+        byte[] header = header(f64 ? "<f8" : "<f4", c.shape(), 0);
+        byte[] all = new byte[header.length + body.capacity()];
+        System.arraycopy(header, 0, all, 0, header.length);
+        System.arraycopy(body.array(), 0, all, header.length, body.capacity());
+        return all;
+    }
+
+    /** Decodes .npy bytes; {@code name} names the source in errors. */
+    public static Array decode(byte[] bytes, String name) {
+        Object file = name;
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), Arrays.copyOf(MAGIC, 6))) {
             throw new BadInputException(file + ": not a .npy file (no NUMPY magic)");
         }
@@ -279,6 +312,15 @@ public final class Npy {
             file.write(b.array());
             rows++;
             rewriteHeader();
+        }
+
+        /** Cuts the array back to its first {@code keep} rows (undoing appends). */
+        public void truncate(long keep) throws IOException {
+            if (keep < rows) {
+                rows = keep;
+                rewriteHeader();
+                file.setLength(HEADER_BYTES + rows * cols * 8L);
+            }
         }
 
         private void rewriteHeader() throws IOException {

@@ -38,6 +38,38 @@ public final class RunRecord {
         return r;
     }
 
+    /**
+     * Reopens an existing run.json to resume the run: status back to running, the resume noted in a
+     * {@code resumes} list (when, from which checkpoint epoch); everything else kept.
+     */
+    @SuppressWarnings("unchecked")
+    public static RunRecord resume(Path file, int afterEpoch) throws IOException {
+        Map<String, Object> old = Json.mapper().readValue(file.toFile(), LinkedHashMap.class);
+        Instant now = Instant.now();
+        RunRecord r = new RunRecord(file, now);
+        r.fields.putAll(old);
+        r.fields.put("status", RunStatus.RUNNING);
+        r.fields.put("ended", null);
+        java.util.List<Object> resumes = new java.util.ArrayList<>();
+        if (old.get("resumes") instanceof java.util.List<?> l) {
+            resumes.addAll(l);
+        }
+        resumes.add(Map.of("at", now.toString(), "after_epoch", afterEpoch));
+        r.fields.put("resumes", resumes);
+        r.fields.remove("message");
+        r.write();
+        return r;
+    }
+
+    /** The status recorded in a run.json, or null if the file is missing or unreadable. */
+    public static String status(Path file) {
+        try {
+            return Json.mapper().readTree(file.toFile()).path("status").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Records a field (e.g. parameter counts) and rewrites the file. */
     public void put(String key, Object value) throws IOException {
         fields.put(key, value);

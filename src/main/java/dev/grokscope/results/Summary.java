@@ -19,7 +19,7 @@ public final class Summary {
     }
 
     public static Map<String, Object> of(RunStatus status, int epochsRun, long steps, GrokTracker grok,
-                                         double msPerStep, double wallSeconds, String message) {
+                                         double msPerStep, double spectraMsPerSnapshot, double wallSeconds, String message) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", status);
         m.put("epochs_run", epochsRun);
@@ -41,6 +41,7 @@ public final class Summary {
         }
         m.put("final", fin);
         m.put("ms_per_step", Double.isNaN(msPerStep) ? null : msPerStep);
+        m.put("spectra_ms_per_snapshot", Double.isNaN(spectraMsPerSnapshot) ? null : spectraMsPerSnapshot);
         m.put("wall_time_s", wallSeconds);
         if (message != null) {
             m.put("message", message);

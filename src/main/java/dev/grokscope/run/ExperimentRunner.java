@@ -1,24 +1,28 @@
 package dev.grokscope.run;
 
+import dev.grokscope.BadInputException;
 import dev.grokscope.backend.Backend;
 import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.config.Experiment;
 import dev.grokscope.config.OutputSpec;
 import dev.grokscope.data.Split;
+import dev.grokscope.listen.CheckpointWriter;
 import dev.grokscope.listen.DivergenceGuard;
 import dev.grokscope.listen.FinalWeightsWriter;
 import dev.grokscope.listen.GrokTracker;
+import dev.grokscope.listen.InterruptListener;
 import dev.grokscope.listen.MetricsWriter;
 import dev.grokscope.listen.ProgressReporter;
 import dev.grokscope.listen.SpectraRecorder;
-
 import dev.grokscope.model.Network;
 import dev.grokscope.model.Networks;
 import dev.grokscope.results.AtomicFiles;
+import dev.grokscope.results.Checkpoint;
 import dev.grokscope.results.Provenance;
 import dev.grokscope.results.RunDirectory;
 import dev.grokscope.results.RunRecord;
 import dev.grokscope.results.Summary;
+import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.Trainer;
 import dev.grokscope.train.TrainingContext;
@@ -29,13 +33,17 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Runs one experiment into a run directory: builds data and network, attaches the listeners, trains,
- * and records how it ended. The directory is created only after the config has been validated.
+ * and records how it ended. A new run's directory is created only after its config has been validated;
+ * a resumed run's files are touched only after its checkpoint has been read back whole.
  */
 public final class ExperimentRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
@@ -65,15 +73,73 @@ public final class ExperimentRunner {
         record.put("parameters", network.parameterCount());
         record.put("train_examples", split.train().size());
         record.put("val_examples", split.val().size());
+        return train(experiment, dir, record, network, split, 0, List.of(), progress);
+    }
 
+    /**
+     * Continues the run in {@code dir} from its newest checkpoint (or from the start when it has none):
+     * the files keep every epoch up to the checkpoint and continue after it, so the run ends as the same
+     * run uninterrupted would.
+     *
+     * @throws BadInputException when the directory is not an unfinished run or its checkpoint is unreadable
+     *     (nothing is touched then)
+     */
+    public static Outcome resume(RunDirectory dir, List<String> command, ProgressReporter.Mode progress)
+            throws IOException {
+        Path root = dir.root();
+        if (!Files.isRegularFile(dir.config()) || !Files.isRegularFile(dir.runJson())) {
+            throw new BadInputException(root + ": not a run directory (no config.yaml and run.json)");
+        }
+        String status = RunRecord.status(dir.runJson());
+        if ("completed".equals(status) || "diverged".equals(status)) {
+            throw new BadInputException(root + ": run already " + status + "; nothing to resume");
+        }
+        Experiment experiment = ConfigLoader.load(dir.config(), List.of());
+        List<Path> checkpoints = Checkpoint.list(root);
+        Checkpoint.Loaded ck = checkpoints.isEmpty() ? null : Checkpoint.read(checkpoints.get(checkpoints.size() - 1));
+        if (ck != null && ck.seed() != experiment.seed()) {
+            throw new BadInputException(ck.file() + ": checkpoint of seed " + ck.seed() + ", config says " + experiment.seed());
+        }
+        int after = ck == null ? 0 : ck.epoch();
+        List<Evaluation> earlier = new ArrayList<>();
+        if (after > 0) {
+            if (!Files.isRegularFile(dir.metrics())) {
+                throw new BadInputException(dir.metrics() + ": missing; cannot resume after epoch " + after);
+            }
+            for (Evaluation e : MetricsWriter.read(dir.metrics())) {
+                if (e.epoch() <= after) {
+                    earlier.add(e);
+                }
+            }
+        }
+        Backend.start();
+        Split split = Split.of(experiment.data(), experiment.seeds());
+        Network network = Networks.build(experiment);
+        if (ck != null) {
+            ck.restoreInto(network.parameters(), network.optimizerState());
+            network.restoreSteps(ck.steps());
+            LOG.info("resuming {} after epoch {} (step {})", root, after, ck.steps());
+        } else {
+            LOG.info("no checkpoint in {}: starting it again from epoch 0", root);
+        }
+        RunRecord record = RunRecord.resume(dir.runJson(), after);
+        record.put("command_resumed", command);
+        return train(experiment, dir, record, network, split, after, earlier, progress);
+    }
+
+    private static Outcome train(Experiment experiment, RunDirectory dir, RunRecord record, Network network, Split split,
+                                 int after, List<Evaluation> earlier, ProgressReporter.Mode progress) throws IOException {
         GrokTracker grok = new GrokTracker(experiment.training().stopAtGrok());
-        DivergenceGuard divergence = new DivergenceGuard();
+        grok.replay(earlier);
         List<TrainingListener> listeners = new ArrayList<>();
-        listeners.add(divergence);
+        listeners.add(new InterruptListener().install());
+        listeners.add(new DivergenceGuard());
         listeners.add(grok);
         listeners.add(new MetricsWriter(dir.metrics()));
-        if (experiment.instrumentation().spectraEvery() > 0) {
-            listeners.add(new SpectraRecorder(dir, experiment.instrumentation().spectraEvery()));
+        SpectraRecorder spectra = experiment.instrumentation().spectraEvery() > 0
+                ? new SpectraRecorder(dir, experiment.instrumentation().spectraEvery()) : null;
+        if (spectra != null) {
+            listeners.add(spectra);
         }
         if (experiment.instrumentation().finalWeights()) {
             listeners.add(new FinalWeightsWriter(dir.finalWeights()));
@@ -81,33 +147,54 @@ public final class ExperimentRunner {
         listeners.add(new ProgressReporter(progress));
         EndCapture end = new EndCapture();
         listeners.add(end);
+        listeners.add(new CheckpointWriter(dir.root(), experiment.checkpoint(), experiment.seed()));
 
         Trainer trainer = new Trainer(network, split, experiment.training(), experiment.seeds().shuffle(), listeners);
         long t0 = System.nanoTime();
         RunStatus status;
         try {
-            status = trainer.run();
+            status = trainer.run(after);
         } catch (Exception | Error e) {
             String message = e.getClass().getSimpleName() + ": " + e.getMessage();
-            writeSummary(dir, RunStatus.FAILED, end, grok, t0, message);
-            record.end(RunStatus.FAILED, message);
-            AtomicFiles.writeString(dir.root().resolve("error.txt"), stackTrace(e));
+            try {
+                writeSummary(dir, RunStatus.FAILED, end, grok, spectra, t0, message);
+                record.end(RunStatus.FAILED, message);
+                AtomicFiles.writeString(dir.root().resolve("error.txt"), stackTrace(e));
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
             throw new RunFailedException(dir.root(), e);
         }
-        String message = status == RunStatus.DIVERGED ? end.ctx.stopReason() : null;
-        writeSummary(dir, status, end, grok, t0, message);
+        String message = status == RunStatus.COMPLETED ? null : end.ctx.stopReason();
+        writeSummary(dir, status, end, grok, spectra, t0, message);
         record.end(status, message);
+        if (experiment.output().report()) {
+            report(dir.root());
+        }
         if (status == RunStatus.DIVERGED) {
             LOG.warn("run diverged: {}", message);
+        } else if (status == RunStatus.INTERRUPTED) {
+            LOG.warn("run interrupted: {}; continue with: grokscope run --resume {}", message, dir.root());
         }
         return new Outcome(dir.root(), status, grok, end.ctx == null ? Double.NaN : end.ctx.msPerStep(), message);
     }
 
-    private static void writeSummary(RunDirectory dir, RunStatus status, EndCapture end, GrokTracker grok, long t0,
-                                     String message) throws IOException {
+    /** Figures and report.html; a report that cannot be drawn never fails the run it reports on. */
+    private static void report(Path dir) {
+        try {
+            dev.grokscope.report.Reports.Report r = dev.grokscope.report.Reports.write(dir);
+            LOG.info("report: {}", r.html());
+        } catch (RuntimeException e) {
+            LOG.warn("report not written: {}", e.getMessage());
+        }
+    }
+
+    private static void writeSummary(RunDirectory dir, RunStatus status, EndCapture end, GrokTracker grok,
+                                     SpectraRecorder spectra, long t0, String message) throws IOException {
         TrainingContext ctx = end.ctx;
         Summary.write(dir.summary(), Summary.of(status, ctx == null ? 0 : ctx.epoch(), ctx == null ? 0 : ctx.step(),
-                grok, ctx == null ? Double.NaN : ctx.msPerStep(), (System.nanoTime() - t0) / 1e9, message));
+                grok, ctx == null ? Double.NaN : ctx.msPerStep(), spectra == null ? Double.NaN : spectra.msPerSnapshot(),
+                (System.nanoTime() - t0) / 1e9, message));
     }
 
     /** The directory a run goes to: {@code --out} as given, else {@code output.root/<name>}. */
@@ -121,12 +208,29 @@ public final class ExperimentRunner {
             return root.resolve(o.name());
         }
         String stem = configFile.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path candidate = root.resolve(stem + "-" + stamp);
-        for (int i = 2; java.nio.file.Files.exists(candidate); i++) {
+        for (int i = 2; Files.exists(candidate); i++) {
             candidate = root.resolve(stem + "-" + stamp + "-" + i);
         }
         return candidate;
+    }
+
+    /**
+     * For {@code --force}: moves an existing run directory aside ({@code <dir>.replaced-<time>}) rather
+     * than deleting it, so that no result is ever lost. Returns where it went, or null.
+     */
+    public static Path moveAside(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return null;
+        }
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp);
+        for (int i = 2; Files.exists(aside); i++) {
+            aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp + "-" + i);
+        }
+        Files.move(dir, aside);
+        return aside;
     }
 
     private static String stackTrace(Throwable t) {

@@ -25,9 +25,43 @@ final class Matrices {
         if (w.rows() == 0 || w.columns() == 0) {
             throw new IllegalArgumentException("W must be non-empty, got " + w.rows() + "x" + w.columns());
         }
-        double[][] a = w.castTo(DataType.DOUBLE).toDoubleMatrix();
+        int m = (int) w.rows();
+        int n = (int) w.columns();
+        double[] flat = w.castTo(DataType.DOUBLE).dup('c').data().asDouble(); // one bulk copy
+        double[][] a = new double[m][n];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(flat, i * n, a[i], 0, n);
+        }
         requireFinite(a);
         return a;
+    }
+
+    /**
+     * A fresh float64 INDArray of a row-major matrix, in {@code order}. One bulk copy:
+     * {@code Nd4j.createFromArray(double[][])} and {@code toDoubleMatrix()} go element by element and
+     * cost more than the SVD itself on the matrices of a grokking run.
+     */
+    static org.nd4j.linalg.api.ndarray.INDArray toNd4j(double[][] w, char order) {
+        int m = w.length;
+        int n = w[0].length;
+        double[] flat = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(w[i], 0, flat, i * n, n);
+        }
+        org.nd4j.linalg.api.ndarray.INDArray a = org.nd4j.linalg.factory.Nd4j.create(flat, new long[] {m, n}, 'c');
+        return order == 'c' ? a : a.dup(order);
+    }
+
+    /** Row-major copy of a 2-D INDArray (bulk). */
+    static double[][] rows(org.nd4j.linalg.api.ndarray.INDArray a) {
+        int m = (int) a.rows();
+        int n = (int) a.columns();
+        double[] flat = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[][] out = new double[m][n];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(flat, i * n, out[i], 0, n);
+        }
+        return out;
     }
 
     /**

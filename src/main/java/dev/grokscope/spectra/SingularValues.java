@@ -12,16 +12,17 @@ import org.slf4j.LoggerFactory;
  * <p>s_1 >= ... >= s_k >= 0, k = min(m, n), are the square roots of the eigenvalues of W^T W (the
  * empirical spectral density that WeightWatcher fits is lambda_i = s_i^2).
  *
- * <p>Routes, in order: (1) ND4J/LAPACK float64, QR-reduced to a square matrix then {@code dgesvd}
- * ({@link LapackSvd}; why the QR step: ND4J M2.1's float64 gesvd is reported wrong on non-square
- * input); (2) a pure-Java one-sided Jacobi SVD ({@link JacobiSvd}), independent of the native
+ * <p>Routes, in order: (1) ND4J/LAPACK float64 {@code dgesvd} on the matrix itself (values only;
+ * fastest); (2) the same QR-reduced to a square matrix first ({@link LapackSvd}; ND4J M2.1's float64
+ * gesvd is reported wrong on larger non-square input, which the verification below detects); (3) a
+ * pure-Java one-sided Jacobi SVD ({@link JacobiSvd}), independent of the native
  * libraries. Every result goes through {@link SpectrumCheck}; a failed check or a crash logs a warning
  * and tries the next route, and if every route fails a {@link SpectrumException} names the shape and
  * the violated check. A wrong spectrum is never returned silently.
  */
 public final class SingularValues {
     private static final Logger LOG = LoggerFactory.getLogger(SingularValues.class);
-    private static final List<SvdRoute> ROUTES = List.of(new LapackSvd(), new JacobiSvd());
+    private static final List<SvdRoute> ROUTES = List.of(new LapackSvd(true), new LapackSvd(), new JacobiSvd());
 
     private SingularValues() {
     }

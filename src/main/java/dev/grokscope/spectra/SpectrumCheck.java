@@ -79,11 +79,11 @@ public final class SpectrumCheck {
         double fro2 = Matrices.frobeniusSquared(w);
         verifyValues(svd.s(), m, n, fro2);
         int k = svd.rank();
-        INDArray u = Nd4j.createFromArray(svd.u());
-        INDArray v = Nd4j.createFromArray(svd.v());
+        INDArray u = Matrices.toNd4j(svd.u(), 'c');
+        INDArray v = Matrices.toNd4j(svd.v(), 'c');
         INDArray s = Nd4j.createFromArray(svd.s()).reshape(1, k);
         INDArray us = u.mulRowVector(s);
-        INDArray residual = us.mmul(v.transpose()).subi(Nd4j.createFromArray(w));
+        INDArray residual = us.mmul(v.transpose()).subi(Matrices.toNd4j(w, 'c'));
         double res = residual.norm2Number().doubleValue();
         double scale = Math.max(Math.sqrt(fro2), Double.MIN_NORMAL);
         if (!(res <= FACTOR_RTOL * scale)) {

@@ -24,7 +24,7 @@ public final class Trainer {
     private final INDArray trainX;
     private final INDArray trainY;
     private final INDArray valX;
-    private final SplittableRandom shuffle;
+    private final long shuffleSeed;
 
     public Trainer(Network network, Split split, TrainingSpec spec, long shuffleSeed, List<TrainingListener> listeners) {
         this.network = network;
@@ -35,23 +35,33 @@ public final class Trainer {
         this.trainX = network.features(train);
         this.trainY = oneHot(train.labels(), train.p(), trainX);
         this.valX = network.features(val);
-        this.shuffle = new SplittableRandom(shuffleSeed);
+        this.shuffleSeed = shuffleSeed;
     }
 
     /** Trains from epoch 1 to the configured last, or until a listener asks to stop; returns how it ended. */
     public RunStatus run() throws Exception {
-        TrainingContext ctx = new TrainingContext(network, spec.epochs(), System.nanoTime());
+        return run(0);
+    }
+
+    /**
+     * Trains from epoch {@code after + 1}: 0 for a new run (epoch 0, the initial state, is evaluated and
+     * recorded first), or the epoch of the checkpoint a resumed network was restored from. Each epoch's
+     * batch order depends only on the shuffle seed and the epoch, so a resumed run draws the same
+     * batches as an uninterrupted one.
+     */
+    public RunStatus run(int after) throws Exception {
+        TrainingContext ctx = new TrainingContext(network, spec.epochs(), System.nanoTime(), after);
         for (TrainingListener l : listeners) {
             l.onStart(ctx);
         }
         RunStatus status = RunStatus.COMPLETED;
         try {
-            for (int epoch = 0; epoch <= spec.epochs(); epoch++) {
+            for (int epoch = after == 0 ? 0 : after + 1; epoch <= spec.epochs(); epoch++) {
                 ctx.epoch(epoch);
                 if (epoch > 0) {
                     long before = network.steps();
                     long t0 = System.nanoTime();
-                    trainEpoch();
+                    trainEpoch(epoch);
                     ctx.addStepTime(System.nanoTime() - t0, network.steps() - before);
                 }
                 boolean evaluate = epoch % spec.evalEvery() == 0 || epoch == spec.epochs();
@@ -96,14 +106,14 @@ public final class Trainer {
         }
     }
 
-    private void trainEpoch() {
+    private void trainEpoch(int epoch) {
         int n = train.size();
         int batch = spec.batchSize() == 0 || spec.batchSize() >= n ? n : spec.batchSize();
         if (batch == n) {
             network.step(trainX, trainY);
             return;
         }
-        int[] order = Split.permutation(n, shuffle);
+        int[] order = Split.permutation(n, new SplittableRandom(shuffleSeed ^ (0x9E3779B97F4A7C15L * epoch)));
         for (int start = 0; start < n; start += batch) {
             int len = Math.min(batch, n - start);
             int[] idx = new int[len];

@@ -9,6 +9,7 @@ public final class TrainingContext {
     private final Network network;
     private final int epochs;
     private final long startNanos;
+    private final int resumedAfter;
     private int epoch;
     private boolean last;
     private RunStatus stopStatus;
@@ -16,10 +17,16 @@ public final class TrainingContext {
     private long stepNanos;
     private long stepsTimed;
 
-    TrainingContext(Network network, int epochs, long startNanos) {
+    TrainingContext(Network network, int epochs, long startNanos, int resumedAfter) {
         this.network = network;
         this.epochs = epochs;
         this.startNanos = startNanos;
+        this.resumedAfter = resumedAfter;
+    }
+
+    /** The checkpoint epoch this run resumed after, or 0 for a run that started from scratch. */
+    public int resumedAfter() {
+        return resumedAfter;
     }
 
     public Network network() {

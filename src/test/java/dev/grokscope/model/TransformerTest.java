@@ -249,6 +249,7 @@ class TransformerTest {
                     t.headMatrices().get("blocks.0.attn.W_Q.head3").shape()[1]));
             assertEquals(t.parameters().get("blocks.0.attn.W_K").get(NDArrayIndex.all(), NDArrayIndex.interval(8, 16)),
                     t.headMatrices().get("blocks.0.attn.W_K.head1"));
+            t.chains().forEach(chain -> assertTrue(t.matrices().keySet().containsAll(chain), chain.toString()));
             INDArray[] b = batch(t, p, 1000, DataType.FLOAT);
             double before = t.loss(b[0], b[1]);
             for (int i = 0; i < 50; i++) {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# grokscope vs the PyTorch peer on the quickstart (Gromov's MLP, p = 97), same machine, same threads.
+# Prints ms/step, epochs to grok and peak RSS of each. Needs Debian's python3-torch for the peer.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+threads="${THREADS:-2}"
+peer="${PEER:-../shared/bench/torch_ref.py}"
+out="$(mktemp -d)"
+export OMP_NUM_THREADS="$threads"
+
+./grokscope doctor >/dev/null   # builds the jar if needed, outside the timing
+
+/usr/bin/time -f '%M' -o "$out/gs.rss" ./grokscope run configs/quickstart.yaml \
+  --set output.progress=none --out "$out/run" > "$out/gs.txt"
+gs_rss=$(( $(cat "$out/gs.rss") / 1024 ))
+python3 - "$out/run/summary.json" "$gs_rss" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(f"grokscope  ms/step {s['ms_per_step']:.1f}  train99 {s['epoch_train_99']}  val99 {s['epoch_val_99']}"
+      f"  val_acc@train99 {s['val_accuracy_at_train_99']:.3f}  wall {s['wall_time_s']:.1f} s  peak RSS {sys.argv[2]} MB")
+PY
+
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  /usr/bin/time -f '%M' -o "$out/pt.rss" /usr/bin/python3 "$peer" --model gromov --p 97 --frac 0.5 --width 500 \
+    --lr 1e-2 --wd 5 --epochs 150 --eval-every 1 --threads "$threads" > "$out/pt.txt"
+  pt_rss=$(( $(cat "$out/pt.rss") / 1024 ))
+  tail -n 1 "$out/pt.txt" | python3 -c "
+import json, sys
+s = json.loads(sys.stdin.read())
+print(f\"pytorch    ms/step {s['ms_per_step']:.1f}  train99 {s['epoch_train99']}  val99 {s['epoch_val99']}  peak RSS $pt_rss MB\")"
+else
+  echo "pytorch    (not installed: apt-get install python3-torch)"
+fi
+rm -rf "$out"

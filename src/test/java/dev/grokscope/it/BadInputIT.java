@@ -1,0 +1,72 @@
+package dev.grokscope.it;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad input: one line naming the field or file and the rule, exit code 2, no stack trace, nothing written. */
+class BadInputIT {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown key           | data:\\n  p: 97\\n  modulus: 5\\n    | bad.yaml:3: data.modulus: unknown key
+            wrong type            | training:\\n  epochs: ten\\n       | bad.yaml:2: training.epochs: must be an integer, got 'ten'
+            p not prime           | data:\\n  p: 91\\n                 | bad.yaml:2: data.p: must be a prime, got 91
+            train fraction > 1    | data:\\n  trainFraction: 1.5\\n    | bad.yaml:2: data.trainFraction: must be in (0, 1), got 1.5
+            train fraction 0      | data:\\n  trainFraction: 0.0\\n    | bad.yaml:2: data.trainFraction: must be in (0, 1), got 0.0
+            negative weight decay | optimizer:\\n  weightDecay: -0.1\\n | bad.yaml:2: optimizer.weightDecay: must be >= 0, got -0.1
+            malformed yaml        | data: [p: 97\\n                     | bad.yaml:2: malformed YAML
+            """)
+    void badConfigIsOneLineExitTwoNothingWritten(String what, String yaml, String expected) throws Exception {
+        Path config = tmp.resolve("bad.yaml");
+        Files.writeString(config, yaml.replace("\\n", "\n"));
+        Path out = tmp.resolve("out");
+        Cli.Result r = Cli.run(tmp, "run", "bad.yaml", "--out", out.toString());
+        assertEquals(2, r.exit(), what + ": " + r.err());
+        assertEquals(1, r.errLines().size(), "one line: " + r.err());
+        assertTrue(r.errLines().get(0).startsWith("grokscope: " + expected), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+        assertFalse(Files.exists(out), "nothing written");
+        assertFalse(Files.exists(tmp.resolve("results")), "nothing written");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            missing config  | no-such.yaml     |                              | no-such.yaml: no such file
+            bad --set       | configs/quickstart.yaml | optimizer.lr=-1         | --set optimizer.lr=-1: optimizer.lr: must be > 0, got -1.0
+            unknown --set   | configs/quickstart.yaml | training.epocs=3        | --set training.epocs=3: training.epocs: unknown key
+            """)
+    void badFilesAndOverrides(String what, String config, String set, String expected) throws Exception {
+        Path out = tmp.resolve("out");
+        Cli.Result r = set == null ? Cli.run("run", config, "--out", out.toString())
+                : Cli.run("run", config, "--set", set, "--out", out.toString());
+        assertEquals(2, r.exit(), what + ": " + r.err());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.errLines().get(0).startsWith("grokscope: " + expected), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @org.junit.jupiter.api.Test
+    void existingRunIsNeverOverwritten() throws Exception {
+        Path out = tmp.resolve("done");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("metrics.csv"), "epoch\n0\n");
+        Cli.Result r = Cli.run("run", "configs/quickstart.yaml", "--out", out.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("exists and is not empty"), r.err());
+        assertEquals("epoch\n0\n", Files.readString(out.resolve("metrics.csv")));
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(1, s.count());
+        }
+    }
+}
