@@ -75,7 +75,7 @@ class ConfigLoaderTest {
             empty train split  | data:\\n  p: 3\\n  trainFraction: 0.1\\n    | x.yaml:3: data.trainFraction: must leave at least one pair in each split
             negative wd        | optimizer:\\n  weightDecay: -1\\n           | x.yaml:2: optimizer.weightDecay: must be >= 0, got -1.0
             bad enum           | model:\\n  activation: swish\\n             | x.yaml:2: model.activation: must be one of [relu, gelu, tanh, quadratic], got 'swish'
-            bad model type     | model:\\n  type: cnn\\n                     | x.yaml:2: model.type: must be one of [mlp]
+            bad model type     | model:\\n  type: cnn\\n                     | x.yaml:2: model.type: must be one of [mlp, transformer]
             duplicate key      | seed: 1\\nseed: 2\\n                        | x.yaml:2: duplicate key 'seed'
             huge number        | training:\\n  epochs: 99999999999999999999\\n | x.yaml:2: training.epochs: number out of range
             not a mapping      | - 1\\n- 2\\n                               | x.yaml: the top level must be a mapping
