@@ -29,7 +29,7 @@ public final class Npy {
     private Npy() {
     }
 
-    /** A 2-D (or 1-D, then {@code rows == 1} is not implied: see {@link #shape}) array read from a file. */
+    /** An array read from a .npy file: its shape and its values as doubles, row-major. */
     public record Array(int[] shape, double[] data) {
         public int rows() {
             return shape.length == 2 ? shape[0] : 1;
@@ -163,9 +163,8 @@ public final class Npy {
 
     /** Decodes .npy bytes; {@code name} names the source in errors. */
     public static Array decode(byte[] bytes, String name) {
-        Object file = name;
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), Arrays.copyOf(MAGIC, 6))) {
-            throw new BadInputException(file + ": not a .npy file (no NUMPY magic)");
+            throw new BadInputException(name + ": not a .npy file (no NUMPY magic)");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int major = bytes[6];
@@ -176,22 +175,22 @@ public final class Npy {
             offset = 10;
         } else if (major == 2 || major == 3) {
             if (bytes.length < 12) {
-                throw new BadInputException(file + ": truncated .npy header");
+                throw new BadInputException(name + ": truncated .npy header");
             }
             headerLen = b.getInt(8);
             offset = 12;
         } else {
-            throw new BadInputException(file + ": unsupported .npy version " + major);
+            throw new BadInputException(name + ": unsupported .npy version " + major);
         }
         if (headerLen < 0 || offset + headerLen > bytes.length) {
-            throw new BadInputException(file + ": truncated .npy header");
+            throw new BadInputException(name + ": truncated .npy header");
         }
         String header = new String(bytes, offset, headerLen, StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header);
         Matcher o = ORDER.matcher(header);
         Matcher s = SHAPE.matcher(header);
         if (!d.find() || !o.find() || !s.find()) {
-            throw new BadInputException(file + ": malformed .npy header");
+            throw new BadInputException(name + ": malformed .npy header");
         }
         String descr = d.group(1);
         int width;
@@ -200,10 +199,10 @@ public final class Npy {
         } else if (descr.equals("<f4") || descr.equals("=f4")) {
             width = 4;
         } else {
-            throw new BadInputException(file + ": dtype " + descr + " is not float64 or float32");
+            throw new BadInputException(name + ": dtype " + descr + " is not float64 or float32");
         }
         if (o.group(1).equals("True")) {
-            throw new BadInputException(file + ": Fortran-order arrays are not supported; save with C order");
+            throw new BadInputException(name + ": Fortran-order arrays are not supported; save with C order");
         }
         String[] parts = s.group(1).split(",");
         int[] shape = Arrays.stream(parts).map(String::trim).filter(p -> !p.isEmpty())
@@ -211,19 +210,19 @@ public final class Npy {
                     try {
                         return Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
                     } catch (NumberFormatException e) {
-                        throw new BadInputException(file + ": malformed shape in .npy header: (" + s.group(1) + ")");
+                        throw new BadInputException(name + ": malformed shape in .npy header: (" + s.group(1) + ")");
                     }
                 }).toArray();
         long count = 1;
         for (int n : shape) {
             if (n < 0) {
-                throw new BadInputException(file + ": negative dimension in .npy header");
+                throw new BadInputException(name + ": negative dimension in .npy header");
             }
             count *= n;
         }
         int dataStart = offset + headerLen;
         if (count > (bytes.length - dataStart) / width) {
-            throw new BadInputException(file + ": truncated .npy data: header promises " + count
+            throw new BadInputException(name + ": truncated .npy data: header promises " + count
                     + " values, file holds " + (bytes.length - dataStart) / width);
         }
         double[] data = new double[(int) count];
