@@ -143,7 +143,10 @@ final class HtmlReport {
                 .append(scriptSafe(Json.write(data()))).append("</script>\n");
         h.append("<script>\n").append(resource("dev/grokscope/report/report-status.js")).append("</script>\n");
         if (uplotJs != null) {
-            h.append("<script>\n").append(scriptSafe(uplotJs)).append("\n</script>\n");
+            String license = resource(String.format("META-INF/resources/webjars/uplot/%s/LICENSE", version));
+            h.append("<script>\n/* uPlot ").append(version).append(", inlined from org.webjars.npm:uplot. Its license:\n")
+                    .append(license == null ? "MIT License, Copyright (c) Leon Sorokin" : license.replace("*/", "* /"))
+                    .append("\n*/\n").append(scriptSafe(uplotJs)).append("\n</script>\n");
         }
         h.append("<script>\n").append(resource("dev/grokscope/report/report.js")).append("</script>\n");
         h.append("</body></html>\n");
