@@ -40,7 +40,7 @@ final class HtmlReport {
     }
 
     static HtmlReport forRun(RunData run, List<Figure> figures) {
-        HtmlReport r = new HtmlReport("Run " + run.name(), "status: " + run.status() + " · " + run.dir().toAbsolutePath().normalize(), figures);
+        HtmlReport r = new HtmlReport("Run " + run.name(), "status: " + run.status() + " · " + run.dir().toAbsolutePath().normalize().getFileName(), figures);
         if (run.summary() != null) {
             r.tables.append("<h2 id=\"summary\">Summary</h2>\n").append(keyValues(flatten("", run.summary())));
         } else {
@@ -57,8 +57,7 @@ final class HtmlReport {
 
     static HtmlReport forSweep(SweepData sweep, List<Figure> figures) {
         HtmlReport r = new HtmlReport("Sweep " + sweep.dir().toAbsolutePath().normalize().getFileName(),
-                sweep.runs().size() + " runs · axes: " + String.join(", ", sweep.axes()) + " · "
-                        + sweep.dir().toAbsolutePath().normalize(), figures);
+                sweep.runs().size() + " runs · axes: " + String.join(", ", sweep.axes()), figures);
         StringBuilder t = r.tables;
         t.append("<h2 id=\"runs\">Runs</h2>\n<table class=\"runs\"><thead><tr><th>id</th>");
         sweep.axes().forEach(a -> t.append("<th>").append(esc(a)).append("</th>"));
