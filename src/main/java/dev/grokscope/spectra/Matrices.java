@@ -25,13 +25,7 @@ final class Matrices {
         if (w.rows() == 0 || w.columns() == 0) {
             throw new IllegalArgumentException("W must be non-empty, got " + w.rows() + "x" + w.columns());
         }
-        int m = (int) w.rows();
-        int n = (int) w.columns();
-        double[] flat = w.castTo(DataType.DOUBLE).dup('c').data().asDouble(); // one bulk copy
-        double[][] a = new double[m][n];
-        for (int i = 0; i < m; i++) {
-            System.arraycopy(flat, i * n, a[i], 0, n);
-        }
+        double[][] a = rows(w);
         requireFinite(a);
         return a;
     }
