@@ -1,5 +1,6 @@
 package dev.grokscope.listen;
 
+import dev.grokscope.backend.ProcessMemory;
 import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.TrainingContext;
@@ -13,13 +14,17 @@ import java.util.Locale;
 
 /**
  * Writes metrics.csv, one whole row per evaluated epoch (see {@link CsvLog}); on resume, keeps the rows
- * up to the checkpoint's epoch and continues after them. Numbers are Java's shortest round-trip decimal form, so equal runs write equal
- * bytes; {@code elapsed_s} is the only timing column.
+ * up to the checkpoint's epoch and continues after them. Numbers are Java's shortest round-trip decimal
+ * form, so equal runs write equal bytes except in the two columns that measure the machine:
+ * {@code elapsed_s} (wall time since training started) and {@code rss_mb} (the process's resident memory
+ * when the row was written, in MB; empty where /proc is missing), listed in {@link #MACHINE_COLUMNS}.
  */
 public final class MetricsWriter implements TrainingListener {
     /** The columns, in order. */
     public static final List<String> COLUMNS = List.of("epoch", "step", "train_loss", "train_accuracy",
-            "val_loss", "val_accuracy", "weight_norm", "elapsed_s");
+            "val_loss", "val_accuracy", "weight_norm", "elapsed_s", "rss_mb");
+    /** Columns that depend on the machine and the moment, not on the run's numbers. */
+    public static final List<String> MACHINE_COLUMNS = List.of("elapsed_s", "rss_mb");
     private final Path file;
     private CsvLog out;
 
@@ -37,7 +42,12 @@ public final class MetricsWriter implements TrainingListener {
     @Override
     public void onEvaluation(TrainingContext ctx, Evaluation e) throws IOException {
         out.append(List.of(e.epoch(), e.step(), e.trainLoss(), e.trainAccuracy(), e.valLoss(), e.valAccuracy(),
-                e.weightNorm(), String.format(Locale.ROOT, "%.3f", e.elapsed().toMillis() / 1000.0)));
+                e.weightNorm(), String.format(Locale.ROOT, "%.3f", e.elapsed().toMillis() / 1000.0), rssMb()));
+    }
+
+    private static String rssMb() {
+        double mb = ProcessMemory.mb(ProcessMemory.rssKb());
+        return Double.isNaN(mb) ? "" : Double.toString(mb);
     }
 
     /** Reads metrics.csv back as evaluations (elapsed time as written), e.g. to resume a run. */

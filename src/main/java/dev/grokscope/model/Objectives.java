@@ -1,6 +1,7 @@
 package dev.grokscope.model;
 
 import dev.grokscope.config.Loss;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -35,43 +36,55 @@ public final class Objectives {
         if (n != labels.length) {
             throw new IllegalArgumentException(n + " output rows for " + labels.length + " labels");
         }
-        double[] o = outputs.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double total = 0;
-        long correct = 0;
-        for (int i = 0; i < n; i++) {
-            int base = i * c;
-            int arg = 0;
-            double max = o[base];
-            for (int j = 1; j < c; j++) {
-                if (o[base + j] > max) {
-                    max = o[base + j];
-                    arg = j;
-                }
-            }
-            if (arg == labels[i]) {
-                correct++;
-            }
-            total += switch (loss) {
-                case CROSS_ENTROPY -> kind == OutputKind.PROBABILITIES
-                        ? -Math.log(Math.max(o[base + labels[i]], Double.MIN_NORMAL))
-                        : logSumExp(o, base, c, max) - o[base + labels[i]];
-                case MSE -> {
-                    double s = 0;
-                    for (int j = 0; j < c; j++) {
-                        double d = o[base + j] - (j == labels[i] ? 1 : 0);
-                        s += d * d;
+        boolean copy = outputs.isView() || outputs.ordering() != 'c';
+        INDArray rows = copy ? outputs.dup('c') : outputs;
+        try {
+            // Read the native buffer in place: a double[] copy of a large validation set's outputs is a
+            // humongous Java object every evaluation, which made the heap (and resident memory) grow.
+            DataBuffer o = rows.data();
+            long off = rows.offset();
+            double total = 0;
+            long correct = 0;
+            for (int i = 0; i < n; i++) {
+                long base = off + (long) i * c;
+                int arg = 0;
+                double max = o.getDouble(base);
+                for (int j = 1; j < c; j++) {
+                    double v = o.getDouble(base + j);
+                    if (v > max) {
+                        max = v;
+                        arg = j;
                     }
-                    yield s;
                 }
-            };
+                if (arg == labels[i]) {
+                    correct++;
+                }
+                total += switch (loss) {
+                    case CROSS_ENTROPY -> kind == OutputKind.PROBABILITIES
+                            ? -Math.log(Math.max(o.getDouble(base + labels[i]), Double.MIN_NORMAL))
+                            : logSumExp(o, base, c, max) - o.getDouble(base + labels[i]);
+                    case MSE -> {
+                        double s = 0;
+                        for (int j = 0; j < c; j++) {
+                            double d = o.getDouble(base + j) - (j == labels[i] ? 1 : 0);
+                            s += d * d;
+                        }
+                        yield s;
+                    }
+                };
+            }
+            return new LossAccuracy(total / n, (double) correct / n);
+        } finally {
+            if (copy) {
+                rows.close();
+            }
         }
-        return new LossAccuracy(total / n, (double) correct / n);
     }
 
-    private static double logSumExp(double[] o, int base, int c, double max) {
+    private static double logSumExp(DataBuffer o, long base, int c, double max) {
         double s = 0;
         for (int j = 0; j < c; j++) {
-            s += Math.exp(o[base + j] - max);
+            s += Math.exp(o.getDouble(base + j) - max);
         }
         return max + Math.log(s);
     }

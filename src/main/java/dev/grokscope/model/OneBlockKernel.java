@@ -3,6 +3,12 @@ package dev.grokscope.model;
 import dev.grokscope.config.Activation;
 import dev.grokscope.config.TransformerSpec;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,6 +30,13 @@ import java.util.Map;
  * q = c R_2 W_Q; A_j = softmax_j(q . K_j); z = sum_j A_j V_j; r = R_2 + z W_O; h = r W_in + b_in;
  * f = r + act(h) W_out + b_out; logits = f W_U; loss = mean cross-entropy. The backward pass is the
  * chain rule of these lines in reverse (softmax: dS = A (dA - sum_k A_k dA_k)).
+ *
+ * <p>Memory. Activations, gradients and parameters live in arrays allocated outside any workspace;
+ * the few temporaries of a pass (row sums, maxima, the softmax denominator) are allocated in an ND4J
+ * workspace that is reset after every pass, so a training step allocates no new native memory once
+ * the first pass has sized the workspace. (Without it, every step left ~1 MB of native buffers that
+ * only a garbage collection frees; with a small Java heap that happens rarely, and resident memory
+ * grew for thousands of epochs.)
  */
 final class OneBlockKernel {
     private final int d;
@@ -44,6 +57,17 @@ final class OneBlockKernel {
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>(8, 0.75f, true);
     private static final int MAX_BUFFER_SETS = 4;
     private Buffers buf;
+    /** Temporaries of one pass; learns its size on the first pass and is reset after each. */
+    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+    /** One workspace per thread, shared by every kernel on it (it is reset after each pass). */
+    private static final String SCRATCH_ID = "grokscope-kernel";
 
     OneBlockKernel(TransformerSpec spec, int p, DataType t, Map<String, INDArray> params, INDArray fixedPositions) {
         if (spec.nLayers() != 1 || spec.layerNorm() != TransformerSpec.Norm.OFF) {
@@ -121,6 +145,12 @@ final class OneBlockKernel {
             if (dFin != null) {
                 return;
             }
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                allocateBackward();
+            }
+        }
+
+        private void allocateBackward() {
             long hd = (long) h * dh;
             dFin = Nd4j.create(t, n, d);
             dPre = Nd4j.create(t, n, dm);
@@ -161,7 +191,9 @@ final class OneBlockKernel {
                 Integer eldest = buffers.keySet().iterator().next();
                 buffers.remove(eldest);
             }
-            buf = new Buffers(n);
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                buf = new Buffers(n);
+            }
             buffers.put(n, buf);
         }
         if (buf.source != features) {
@@ -175,6 +207,16 @@ final class OneBlockKernel {
 
     /** Logits [n, p] at the last position (a buffer: copy it before the next call). */
     INDArray forward(INDArray features) {
+        try (MemoryWorkspace ignored = scratch()) {
+            return forwardPass(features);
+        }
+    }
+
+    private MemoryWorkspace scratch() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID);
+    }
+
+    private INDArray forwardPass(INDArray features) {
         Buffers b = buffers(features);
         Nd4j.gemm(b.x, w.get("embed.W_E"), b.r, false, false, embedScale, 0);
         for (int j = 0; j < 3; j++) {
@@ -259,7 +301,13 @@ final class OneBlockKernel {
      * by the kernel (valid until the next call).
      */
     Map<String, INDArray> gradients(INDArray features, INDArray targets) {
-        forward(features);
+        try (MemoryWorkspace ignored = scratch()) {
+            return backwardPass(features, targets);
+        }
+    }
+
+    private Map<String, INDArray> backwardPass(INDArray features, INDArray targets) {
+        forwardPass(features);
         Buffers b = buf;
         b.ensureBackward();
         int n = b.n;

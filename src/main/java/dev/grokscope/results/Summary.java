@@ -43,6 +43,8 @@ public final class Summary {
         m.put("ms_per_step", Double.isNaN(msPerStep) ? null : msPerStep);
         m.put("spectra_ms_per_snapshot", Double.isNaN(spectraMsPerSnapshot) ? null : spectraMsPerSnapshot);
         m.put("wall_time_s", wallSeconds);
+        double peak = dev.grokscope.backend.ProcessMemory.mb(dev.grokscope.backend.ProcessMemory.peakRssKb());
+        m.put("peak_rss_mb", Double.isNaN(peak) ? null : peak); // this process's, i.e. since the last resume
         if (message != null) {
             m.put("message", message);
         }

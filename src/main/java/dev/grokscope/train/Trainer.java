@@ -123,12 +123,26 @@ public final class Trainer {
     }
 
     private Evaluation evaluate(TrainingContext ctx) {
-        Objectives.LossAccuracy tr = Objectives.evaluate(network.output(trainX), train.labels(), network.loss(),
-                network.outputKind());
-        Objectives.LossAccuracy va = Objectives.evaluate(network.output(valX), val.labels(), network.loss(),
-                network.outputKind());
+        Objectives.LossAccuracy tr = lossAccuracy(trainX, train);
+        Objectives.LossAccuracy va = lossAccuracy(valX, val);
         return new Evaluation(ctx.epoch(), ctx.step(), tr.loss(), tr.accuracy(), va.loss(), va.accuracy(),
                 weightNorm(), ctx.elapsed());
+    }
+
+    /**
+     * Loss and accuracy on one split. The outputs (megabytes for a large validation set) are freed at
+     * once: left to the garbage collector, which a small Java heap rarely runs, their native memory
+     * piled up evaluation after evaluation.
+     */
+    private Objectives.LossAccuracy lossAccuracy(INDArray features, ModularDataset data) {
+        INDArray out = network.output(features);
+        try {
+            return Objectives.evaluate(out, data.labels(), network.loss(), network.outputKind());
+        } finally {
+            if (out.closeable()) {
+                out.close();
+            }
+        }
     }
 
     private double weightNorm() {
