@@ -49,7 +49,7 @@ final class LapackSvd implements SvdRoute {
     @Override
     public double[] values(double[][] w) {
         INDArray r = direct ? tall(w) : squareFactor(tall(w), null);
-        INDArray s = Nd4j.create(DataType.DOUBLE, r.rows());
+        INDArray s = Nd4j.create(DataType.DOUBLE, Math.min(r.rows(), r.columns())); // k values, not m
         lapack().gesvd(r, s, null, null);
         return s.toDoubleVector();
     }

@@ -78,6 +78,15 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
      * @throws IllegalArgumentException if an eigenvalue is NaN or infinite
      */
     public static PowerLawFit fit(double[] eigenvalues) {
+        return fit(eigenvalues, null);
+    }
+
+    /**
+     * As {@link #fit(double[])}; if {@code powers} is not null, {@code powers[0]} is increased by the
+     * number of KS-distance terms |F_i(x_j) - (j-i)/n| evaluated (one {@link Math#pow} each), the
+     * operation WeightWatcher performs N(N-1)/2 + N - 1 times (SpectraBenchmark counts both).
+     */
+    static PowerLawFit fit(double[] eigenvalues, long[] powers) {
         for (double v : eigenvalues) {
             if (!Double.isFinite(v)) {
                 throw new IllegalArgumentException("eigenvalues must be finite, got " + v);
@@ -97,10 +106,11 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
         double bestD = Double.POSITIVE_INFINITY;
         double bestAlpha = Double.NaN;
         int[] argmax = {bigN - 1};
+        long[] count = powers != null ? powers : new long[1];
         for (int i = 0; i < bigN - 1; i++) {
             int n = bigN - i;
             double alpha = 1 + n / (suffix[i] - n * logs[i]);
-            double d = alpha > 1 ? ksDistance(x, i, alpha, bestD, argmax) : 1.0;
+            double d = alpha > 1 ? ksDistance(x, i, alpha, bestD, argmax, count) : 1.0;
             if (d < bestD) {
                 bestD = d;
                 best = i;
@@ -150,18 +160,20 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
      * where the previous candidate's maximum was found is evaluated first (neighbouring candidates
      * peak at nearby points, so a losing candidate is usually rejected after one or two powers).
      */
-    static double ksDistance(double[] x, int i, double alpha, double cutoff, int[] argmax) {
+    static double ksDistance(double[] x, int i, double alpha, double cutoff, int[] argmax, long[] count) {
         int last = x.length - 1;
         double n = x.length - i;
         double e = 1 - alpha;
         double xi = x[i];
         // Endpoints: j = i gives |1 - 1 - 0| = 0.
         double fLast = 1 - Math.pow(x[last] / xi, e);
+        count[0]++;
         double max = Math.abs(fLast - (last - i) / n);
         int at = last;
         int hint = argmax[0];
         if (hint > i && hint < last) {
             double g = Math.abs(1 - Math.pow(x[hint] / xi, e) - (hint - i) / n);
+            count[0]++;
             if (g > max) {
                 max = g;
                 at = hint;
@@ -199,6 +211,7 @@ public record PowerLawFit(Status status, String note, double alpha, double xmin,
             }
             int mid = (a + b) >>> 1;
             double fMid = 1 - Math.pow(x[mid] / xi, e);
+            count[0]++;
             double g = Math.abs(fMid - (mid - i) / n);
             if (g > max) {
                 max = g;

@@ -79,8 +79,29 @@ public final class SpectraBenchmark {
             spectra.add(pareto);
             names.add("Pareto alpha=3.5 (N=" + n + ")");
         }
+        for (int n : new int[] {1024, 4096, 16384}) {
+            // Adversarial for the pruning: the exact quantiles of a power law, so that the best candidate's
+            // KS error is nearly the same at every point and bounds prune little.
+            double[] quantiles = new double[n];
+            for (int i = 0; i < n; i++) {
+                quantiles[i] = Math.pow(1 - (i + 0.5) / n, -1 / 2.0);
+            }
+            spectra.add(quantiles);
+            names.add("power-law quantiles (N=" + n + ")");
+        }
         for (int i = 0; i < spectra.size(); i++) {
             double[] ev = spectra.get(i);
+            long[] powers = {0};
+            PowerLawFit.fit(ev, powers);
+            long bigN = Arrays.stream(ev).filter(v -> v > PowerLawFit.EVALS_THRESHOLD).count();
+            long wwPowers = bigN * (bigN - 1) / 2 + bigN - 1;
+            System.out.printf(Locale.ROOT, "fit %-32s powers evaluated %,11d vs WeightWatcher's %,13d (%.4f); "
+                    + "per candidate %.1f, log2 N = %.1f%n", names.get(i), powers[0], wwPowers,
+                    (double) powers[0] / wwPowers, (double) powers[0] / Math.max(1, bigN - 1),
+                    Math.log(bigN) / Math.log(2));
+            if (bigN > 5000) {
+                continue; // the naive loop takes seconds here
+            }
             PowerLawFit fast = PowerLawFit.fit(ev);
             double[] naive = naiveFit(ev);
             double tFast = medianMillis(7, () -> PowerLawFit.fit(ev));

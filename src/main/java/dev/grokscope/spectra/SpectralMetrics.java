@@ -18,7 +18,8 @@ import java.util.LinkedHashMap;
  * entropy = -sum p_i ln p_i / ln(matrix_rank) with p_i = lambda_i / sum lambda + 1e-10
  * (RMT_Util.matrix_entropy; undefined, null, when matrix_rank <= 1); the power-law fit
  * ({@link PowerLawFit}); alpha_weighted = alpha log10(lambda_max); log_alpha_norm = log10(sum lambda^alpha);
- * warning = "over-trained" if alpha < 2, "under-trained" if alpha > 6, else "ok" (null if no fit).
+ * warning = "over-trained" if alpha < 2, "under-trained" if alpha > 6, else "ok" (null if no fit); the
+ * Marchenko-Pastur bulk ({@link MarchenkoPastur}: sigma_mp, bulk_min, bulk_max, num_spikes, mp_softrank).
  *
  * <p>Yunis et al. 2024 ("Grokking, rank minimization and generalization in deep learning"), on
  * s'_i = s_i + 1e-10: effective_rank_roy_vetterli = exp(-sum q_i ln q_i) with q_i = s'_i / sum s'
@@ -47,7 +48,8 @@ public record SpectralMetrics(
         PowerLawFit powerLaw,
         Double alphaWeighted,
         Double logAlphaNorm,
-        String warning) {
+        String warning,
+        MarchenkoPastur marchenkoPastur) {
 
     /** Added to every singular value before the Yunis et al. metrics, as their code does. */
     public static final double YUNIS_EPS = 1e-10;
@@ -110,7 +112,8 @@ public record SpectralMetrics(
         return new SpectralMetrics(rows, cols, Math.sqrt(sumLambda), s[0], nuclear, lambdaMax,
                 finiteOrNull(Math.log10(sumLambda)), finiteOrNull(Math.log10(lambdaMax)),
                 finiteOrNull(sumLambda / lambdaMax), rank, entropy(lambda, sumLambda, rank),
-                yunis[0], yunis[0] / k, yunis[1], yunis[2], fit, alphaWeighted, logAlphaNorm, warning);
+                yunis[0], yunis[0] / k, yunis[1], yunis[2], fit, alphaWeighted, logAlphaNorm, warning,
+                MarchenkoPastur.fit(lambda, rows, cols));
     }
 
     /** #{s_i > s_1 * N * eps(float64)}, numpy.linalg.matrix_rank's default tolerance. */
@@ -177,7 +180,8 @@ public record SpectralMetrics(
     /**
      * The metrics by their golden.json names, in a stable order: rows, cols, the plain norms,
      * WeightWatcher's norms and ranks, the Yunis ranks, then fit ("ok" | "degenerate"), alpha, xmin, D,
-     * sigma, num_pl_spikes, alpha_weighted, log_alpha_norm and warning. Numbers are Integer or Double;
+     * sigma, num_pl_spikes, alpha_weighted, log_alpha_norm, warning, and the Marchenko-Pastur sigma_mp,
+     * bulk_min, bulk_max, num_spikes, mp_softrank. Numbers are Integer or Double;
      * undefined values (a degenerate fit's alpha, ...) are null.
      */
     public LinkedHashMap<String, Object> toMap() {
@@ -206,6 +210,12 @@ public record SpectralMetrics(
         m.put("alpha_weighted", alphaWeighted);
         m.put("log_alpha_norm", logAlphaNorm);
         m.put("warning", warning);
+        boolean mp = !Double.isNaN(marchenkoPastur.sigma());
+        m.put("sigma_mp", nanToNull(marchenkoPastur.sigma()));
+        m.put("bulk_min", nanToNull(marchenkoPastur.bulkMin()));
+        m.put("bulk_max", nanToNull(marchenkoPastur.bulkMax()));
+        m.put("num_spikes", mp ? marchenkoPastur.numSpikes() : null);
+        m.put("mp_softrank", nanToNull(marchenkoPastur.softRank()));
         return m;
     }
 }

@@ -19,6 +19,13 @@ class LapackSvdTest {
         double[][] w = SingularValuesTest.gaussian(m, n, 1000L * m + n);
         double[] s = new LapackSvd().values(w);
         SpectrumCheck.verifyValues(s, m, n, Matrices.frobeniusSquared(w));
+        // the direct route (the first one SingularValues tries) on the same matrix: k values, verified,
+        // equal to the QR route's
+        double[] direct = new LapackSvd(true).values(w);
+        SpectrumCheck.verifyValues(direct, m, n, Matrices.frobeniusSquared(w));
+        for (int i = 0; i < s.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(s[i], direct[i], 1e-10 * s[0]);
+        }
     }
 
     @ParameterizedTest

@@ -49,7 +49,8 @@ class SpectralMetricsTest {
         assertEquals(List.of("rows", "cols", "frobenius_norm", "spectral_norm", "nuclear_norm", "lambda_max",
                 "log_norm", "log_spectral_norm", "stable_rank", "matrix_rank", "entropy",
                 "effective_rank_roy_vetterli", "effective_rank_normalized", "eff_rank_count", "eff_rank_ratio", "fit",
-                "alpha", "xmin", "D", "sigma", "num_pl_spikes", "alpha_weighted", "log_alpha_norm", "warning"), keys);
+                "alpha", "xmin", "D", "sigma", "num_pl_spikes", "alpha_weighted", "log_alpha_norm", "warning",
+                "sigma_mp", "bulk_min", "bulk_max", "num_spikes", "mp_softrank"), keys);
     }
 
     @Test
@@ -57,7 +58,8 @@ class SpectralMetricsTest {
         Map<String, Object> m = SpectralMetrics.of(new double[] {0, 0, 0}, 4, 3).toMap();
         assertEquals(0, m.get("matrix_rank"));
         for (String key : List.of("log_norm", "log_spectral_norm", "stable_rank", "entropy", "alpha", "xmin", "D",
-                "sigma", "num_pl_spikes", "alpha_weighted", "log_alpha_norm", "warning")) {
+                "sigma", "num_pl_spikes", "alpha_weighted", "log_alpha_norm", "warning", "sigma_mp", "bulk_min",
+                "bulk_max", "num_spikes", "mp_softrank")) {
             assertNull(m.get(key), key);
         }
         assertEquals("degenerate", m.get("fit"));
