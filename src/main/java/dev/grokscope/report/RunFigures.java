@@ -47,6 +47,16 @@ public final class RunFigures {
                 .series("weight norm", epoch1, run.metrics().numbers("weight_norm"), Style.LINE, Colors.TRAIN),
                 train99, val99).note(EPOCH_NOTE).build());
 
+        if (run.metrics().has("rss_mb") && java.util.Arrays.stream(run.metrics().numbers("rss_mb")).anyMatch(Double::isFinite)) {
+            // resident memory of the training process (older runs and other systems have no such column)
+            figures.add(new XYFigure.Builder("memory", "Resident memory").x(EPOCH_AXIS, true)
+                    .y("resident set size (MB)", false)
+                    .series("RSS", epoch1, run.metrics().numbers("rss_mb"), Style.LINE, Colors.TRAIN)
+                    .note("The process's resident memory (Java heap, ND4J's native buffers, BLAS) when each row of "
+                            + "metrics.csv was written; a resumed run starts a new process.")
+                    .build());
+        }
+
         List<String> matrices = run.matrices();
         figures.add(perMatrix(run, matrices, "effective-rank", "Normalised effective rank",
                 "effective_rank_normalized", "effective rank / min(rows, cols)", false, train99, val99));
