@@ -15,6 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -169,17 +170,58 @@ final class OneBlockKernel {
             Nd4j.gemm(ones, m, into.reshape('c', 1, into.length()), false, false, 1, 0);
         }
 
+        /**
+         * Views of this set's arrays, made once: a view costs a Java object and a small native buffer
+         * descriptor, and a pass takes ~60 of them. Indexed by array, kind and position.
+         */
+        private final Map<INDArray, INDArray[][]> views = new IdentityHashMap<>();
+        private static final int BLOCK = 0;
+        private static final int HEADS = 1;
+        private static final int HEAD_COLUMN = 2;
+        private static final int ROW = 3;
+        private static final int PER_HEAD = 4;
+
+        private INDArray view(INDArray a, int kind, int j) {
+            INDArray[] slots = views.computeIfAbsent(a, k -> new INDArray[PER_HEAD + 1][3])[kind];
+            INDArray v = slots[j];
+            if (v == null) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    v = switch (kind) {
+                        case BLOCK -> a.get(NDArrayIndex.interval((long) j * n, (long) (j + 1) * n), NDArrayIndex.all());
+                        case HEADS -> block(a, j).reshape('c', (long) n * h, dh);
+                        case HEAD_COLUMN -> row(a, j).reshape('c', (long) n * h, 1);
+                        case ROW -> a.getRow(j);
+                        default -> a.reshape('c', (long) n * h, dh);
+                    };
+                }
+                slots[j] = v;
+            }
+            return v;
+        }
+
+        /** Rows j n .. (j+1) n - 1 of a [3n, .] array: position j of every example. */
         INDArray block(INDArray a, int j) {
-            return a.get(NDArrayIndex.interval((long) j * n, (long) (j + 1) * n), NDArrayIndex.all());
+            return view(a, BLOCK, j);
         }
 
         /** Position j's rows of a [3n, h*dh] array as [n*h, dh] (one row per example and head). */
         INDArray heads(INDArray a, int j) {
-            return block(a, j).reshape('c', (long) n * h, dh);
+            return view(a, HEADS, j);
         }
 
+        /** Row j of a [3, n*h] array as a column [n*h, 1]. */
         INDArray headColumn(INDArray a3, int j) {
-            return a3.getRow(j).reshape('c', (long) n * h, 1);
+            return view(a3, HEAD_COLUMN, j);
+        }
+
+        /** Row j of a [3, .] array. */
+        INDArray row(INDArray a3, int j) {
+            return view(a3, ROW, j);
+        }
+
+        /** An [n, h*dh] array as [n*h, dh]. */
+        INDArray perHead(INDArray a) {
+            return view(a, PER_HEAD, 0);
         }
     }
 
@@ -226,14 +268,14 @@ final class OneBlockKernel {
         Nd4j.gemm(b.r, w.get("blocks.0.attn.W_K"), b.k, false, false, 1, 0);
         Nd4j.gemm(b.r, w.get("blocks.0.attn.W_V"), b.val, false, false, 1, 0);
         Nd4j.gemm(r2, w.get("blocks.0.attn.W_Q"), b.q, false, false, 1 / Math.sqrt(dh), 0);
-        INDArray q3 = b.q.reshape('c', (long) b.n * h, dh);
-        INDArray tmp3 = b.tmp.reshape('c', (long) b.n * h, dh);
+        INDArray q3 = b.perHead(b.q);
+        INDArray tmp3 = b.perHead(b.tmp);
         for (int j = 0; j < 3; j++) {
             tmp3.assign(q3).muli(b.heads(b.k, j));
-            b.att.getRow(j).assign(tmp3.sum(1));
+            b.row(b.att, j).assign(tmp3.sum(1));
         }
-        softmaxOverRows(b.att);
-        INDArray z3 = b.z.reshape('c', (long) b.n * h, dh);
+        softmaxOverRows(b.row(b.att, 0), b.row(b.att, 1), b.row(b.att, 2));
+        INDArray z3 = b.perHead(b.z);
         z3.assign(0);
         for (int j = 0; j < 3; j++) {
             z3.addi(tmp3.assign(b.heads(b.val, j)).muliColumnVector(b.headColumn(b.att, j)));
@@ -254,11 +296,8 @@ final class OneBlockKernel {
         return b.logits;
     }
 
-    /** Softmax down the 3 rows of {@code s} (one row per key position), elementwise on contiguous rows. */
-    private static void softmaxOverRows(INDArray s) {
-        INDArray s0 = s.getRow(0);
-        INDArray s1 = s.getRow(1);
-        INDArray s2 = s.getRow(2);
+    /** Softmax across the three key positions, elementwise over the rows s0, s1, s2 of the scores (in place). */
+    private static void softmaxOverRows(INDArray s0, INDArray s1, INDArray s2) {
         INDArray max = Transforms.max(Transforms.max(s0, s1, true), s2, false);
         INDArray sum = null;
         for (INDArray row : new INDArray[] {s0, s1, s2}) {
@@ -334,19 +373,19 @@ final class OneBlockKernel {
         Nd4j.gemm(b.z, b.dMid, grads.get("blocks.0.attn.W_O"), true, false, 1, 0);
         Nd4j.gemm(b.dMid, w.get("blocks.0.attn.W_O"), b.dz, false, true, 1, 0);
         // attention
-        INDArray dz3 = b.dz.reshape('c', (long) n * h, dh);
-        INDArray tmp3 = b.tmp.reshape('c', (long) n * h, dh);
+        INDArray dz3 = b.perHead(b.dz);
+        INDArray tmp3 = b.perHead(b.tmp);
         for (int j = 0; j < 3; j++) {
-            b.dAtt.getRow(j).assign(tmp3.assign(dz3).muli(b.heads(b.val, j)).sum(1));
+            b.row(b.dAtt, j).assign(tmp3.assign(dz3).muli(b.heads(b.val, j)).sum(1));
             b.heads(b.dv, j).assign(dz3).muliColumnVector(b.headColumn(b.att, j));
         }
-        INDArray inner = b.att.getRow(0).mul(b.dAtt.getRow(0));
-        inner.addi(b.att.getRow(1).mul(b.dAtt.getRow(1))).addi(b.att.getRow(2).mul(b.dAtt.getRow(2)));
+        INDArray inner = b.row(b.att, 0).mul(b.row(b.dAtt, 0));
+        inner.addi(b.row(b.att, 1).mul(b.row(b.dAtt, 1))).addi(b.row(b.att, 2).mul(b.row(b.dAtt, 2)));
         for (int j = 0; j < 3; j++) {
-            b.dAtt.getRow(j).subi(inner).muli(b.att.getRow(j)); // now dScores
+            b.row(b.dAtt, j).subi(inner).muli(b.row(b.att, j)); // now dScores
         }
-        INDArray q3 = b.q.reshape('c', (long) n * h, dh);
-        INDArray dq3 = b.dq.reshape('c', (long) n * h, dh);
+        INDArray q3 = b.perHead(b.q);
+        INDArray dq3 = b.perHead(b.dq);
         dq3.assign(0);
         for (int j = 0; j < 3; j++) {
             INDArray ds = b.headColumn(b.dAtt, j);
