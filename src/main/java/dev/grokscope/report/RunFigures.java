@@ -49,9 +49,11 @@ public final class RunFigures {
 
         if (run.metrics().has("rss_mb") && java.util.Arrays.stream(run.metrics().numbers("rss_mb")).anyMatch(Double::isFinite)) {
             // resident memory of the training process (older runs and other systems have no such column)
-            figures.add(new XYFigure.Builder("memory", "Resident memory").x(EPOCH_AXIS, true)
+            // a linear epoch axis: growth over a long run is what this figure is for
+            figures.add(new XYFigure.Builder("memory", "Resident memory").x("epoch", false)
                     .y("resident set size (MB)", false)
-                    .series("RSS", epoch1, run.metrics().numbers("rss_mb"), Style.LINE, Colors.TRAIN)
+                    .series("RSS", run.metrics().numbers("epoch"), run.metrics().numbers("rss_mb"), Style.LINE,
+                            Colors.TRAIN)
                     .note("The process's resident memory (Java heap, ND4J's native buffers, BLAS) when each row of "
                             + "metrics.csv was written; a resumed run starts a new process.")
                     .build());
