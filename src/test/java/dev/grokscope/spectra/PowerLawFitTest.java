@@ -70,4 +70,34 @@ class PowerLawFitTest {
         assertTrue(PowerLawFit.fit(new double[0]).degenerate());
         assertThrows(IllegalArgumentException.class, () -> PowerLawFit.fit(new double[] {1, Double.NaN}));
     }
+
+    /**
+     * The fit's cost in power evaluations (a deterministic count, not a time): WeightWatcher's loop
+     * evaluates N(N-1)/2 + N - 1 of them; this fit stays within 4 log2 N per candidate on a heavy tail,
+     * a Marchenko-Pastur-like bulk and the exact quantiles of a power law, with the naive loop's result.
+     */
+    @Test
+    void evaluatesAFewPowersPerCandidateNotTheWholeTail() {
+        Random r = new Random(11);
+        int n = 4096;
+        double[] pareto = new double[n];
+        double[] bulk = new double[n];
+        double[] quantiles = new double[n];
+        for (int i = 0; i < n; i++) {
+            pareto[i] = Math.pow(1 - r.nextDouble(), -1 / 2.5);
+            double g = r.nextGaussian();
+            bulk[i] = 1 + 0.5 * g * g + r.nextDouble(); // a smooth bulk without a tail
+            quantiles[i] = Math.pow(1 - (i + 0.5) / n, -1 / 2.0);
+        }
+        double log2n = Math.log(n) / Math.log(2);
+        for (double[] ev : new double[][] {pareto, bulk, quantiles}) {
+            long[] powers = {0};
+            PowerLawFit fit = PowerLawFit.fit(ev, powers);
+            double[] naive = SpectraBenchmark.naiveFit(ev);
+            assertEquals(naive[1], fit.xmin(), 0, "same xmin as WeightWatcher's loop");
+            assertEquals(naive[0], fit.alpha(), 1e-12 * naive[0]);
+            assertTrue(powers[0] <= 4 * log2n * (n - 1), powers[0] + " powers for N = " + n + " (WeightWatcher: "
+                    + ((long) n * (n - 1) / 2 + n - 1) + ")");
+        }
+    }
 }
