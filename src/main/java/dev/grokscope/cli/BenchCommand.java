@@ -1,6 +1,7 @@
 package dev.grokscope.cli;
 
 import dev.grokscope.backend.Backend;
+import dev.grokscope.backend.ProcessMemory;
 import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.config.Experiment;
 import dev.grokscope.data.ModularDataset;
@@ -66,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
             y = y.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup();
         }
         Map<String, Long> peak = new LinkedHashMap<>();
-        peak.put("start", peakRssKb());
+        peak.put("start", ProcessMemory.peakRssKb());
         for (int i = 0; i < warmup; i++) {
             network.step(x, y);
         }
@@ -77,11 +78,11 @@ final class BenchCommand implements Callable<Integer> {
             network.step(x, y);
             ms[i] = (System.nanoTime() - t0) / 1e6;
             if (i == steps / 2) {
-                peak.put("middle", peakRssKb());
+                peak.put("middle", ProcessMemory.peakRssKb());
             }
         }
         double cpuMsPerStep = (processCpuNanos() - cpu0) / 1e6 / steps;
-        peak.put("end", peakRssKb());
+        peak.put("end", ProcessMemory.peakRssKb());
         long evalStart = System.nanoTime();
         network.output(network.features(split.val()));
         double evalMs = (System.nanoTime() - evalStart) / 1e6;
@@ -122,9 +123,5 @@ final class BenchCommand implements Callable<Integer> {
     static long processCpuNanos() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
-    }
-
-    static long peakRssKb() {
-        return dev.grokscope.backend.ProcessMemory.peakRssKb();
     }
 }

@@ -1,5 +1,6 @@
 package dev.grokscope.results;
 
+import dev.grokscope.backend.ProcessMemory;
 import dev.grokscope.listen.GrokTracker;
 import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
@@ -43,7 +44,7 @@ public final class Summary {
         m.put("ms_per_step", Double.isNaN(msPerStep) ? null : msPerStep);
         m.put("spectra_ms_per_snapshot", Double.isNaN(spectraMsPerSnapshot) ? null : spectraMsPerSnapshot);
         m.put("wall_time_s", wallSeconds);
-        double peak = dev.grokscope.backend.ProcessMemory.mb(dev.grokscope.backend.ProcessMemory.peakRssKb());
+        double peak = ProcessMemory.mb(ProcessMemory.peakRssKb());
         m.put("peak_rss_mb", Double.isNaN(peak) ? null : peak); // this process's, i.e. since the last resume
         if (message != null) {
             m.put("message", message);
