@@ -1,6 +1,7 @@
 package dev.grokscope.cli;
 
 import dev.grokscope.backend.Backend;
+import dev.grokscope.backend.NativeMemory;
 import dev.grokscope.backend.ProcessMemory;
 import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.config.Experiment;
@@ -66,10 +67,12 @@ final class BenchCommand implements Callable<Integer> {
             x = x.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup();
             y = y.get(NDArrayIndex.interval(0, batch), NDArrayIndex.all()).dup();
         }
+        NativeMemory nativeMemory = NativeMemory.fromSystemProperty(); // as a run does
         Map<String, Long> peak = new LinkedHashMap<>();
         peak.put("start", ProcessMemory.peakRssKb());
         for (int i = 0; i < warmup; i++) {
             network.step(x, y);
+            nativeMemory.tick();
         }
         double[] ms = new double[steps];
         long cpu0 = processCpuNanos();
@@ -77,6 +80,7 @@ final class BenchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             network.step(x, y);
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            nativeMemory.tick();
             if (i == steps / 2) {
                 peak.put("middle", ProcessMemory.peakRssKb());
             }

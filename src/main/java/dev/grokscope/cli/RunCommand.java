@@ -1,6 +1,7 @@
 package dev.grokscope.cli;
 
 import dev.grokscope.BadInputException;
+import dev.grokscope.backend.NativeMemory;
 import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.config.Experiment;
 import dev.grokscope.config.OutputSpec;
@@ -51,6 +52,7 @@ final class RunCommand implements Callable<Integer> {
         if ((config == null) == (resume == null)) {
             throw new BadInputException("run: give either CONFIG or --resume RUN_DIR");
         }
+        NativeMemory.fromSystemProperty(); // a bad value is bad input before anything is written
         ExperimentRunner.Outcome o;
         List<String> command = new ArrayList<>(List.of("grokscope", "run"));
         if (resume != null) {

@@ -1,5 +1,6 @@
 package dev.grokscope.train;
 
+import dev.grokscope.backend.NativeMemory;
 import dev.grokscope.config.TrainingSpec;
 import dev.grokscope.data.ModularDataset;
 import dev.grokscope.data.Split;
@@ -25,6 +26,7 @@ public final class Trainer {
     private final INDArray trainY;
     private final INDArray valX;
     private final long shuffleSeed;
+    private final NativeMemory nativeMemory = NativeMemory.fromSystemProperty();
 
     public Trainer(Network network, Split split, TrainingSpec spec, long shuffleSeed, List<TrainingListener> listeners) {
         this.network = network;
@@ -81,6 +83,7 @@ public final class Trainer {
                     status = ctx.stopStatus();
                     break;
                 }
+                nativeMemory.tick();
             }
         } catch (Exception | Error e) {
             fireEnd(ctx, RunStatus.FAILED);

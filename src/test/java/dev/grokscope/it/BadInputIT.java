@@ -69,4 +69,15 @@ class BadInputIT {
             assertEquals(1, s.count());
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void badGcIntervalPropertyIsBadInput() throws Exception {
+        Path out = tmp.resolve("out");
+        Cli.Result r = Cli.run(Path.of("."), java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dgrokscope.gcSeconds=soon"),
+                "run", "configs/quickstart.yaml", "--out", out.toString());
+        assertEquals(2, r.exit(), r.err());
+        java.util.List<String> lines = r.errLines().stream().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS")).toList();
+        assertEquals(java.util.List.of("grokscope: system property grokscope.gcSeconds: must be a number of seconds, got 'soon'"), lines);
+        assertFalse(Files.exists(out), "nothing written");
+    }
 }

@@ -26,6 +26,11 @@ final class Cli {
     }
 
     static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return run(workDir, java.util.Map.of(), args);
+    }
+
+    /** With extra environment variables (e.g. {@code JAVA_TOOL_OPTIONS} for a system property). */
+    static Result run(Path workDir, java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " missing: integration tests run after 'mvn package'");
         }
@@ -33,6 +38,7 @@ final class Cli {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().put("OMP_NUM_THREADS", "2");
+        pb.environment().putAll(env);
         Path out = Files.createTempFile("cli", ".out");
         Path err = Files.createTempFile("cli", ".err");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
