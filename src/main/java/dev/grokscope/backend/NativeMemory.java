@@ -9,31 +9,39 @@ import java.util.function.LongSupplier;
  * Keeps ND4J's native memory from piling up behind the garbage collector.
  *
  * <p>ND4J frees an array's native buffer (and each op's native context) only after the garbage
- * collector has found its small Java object unreachable. A young collection finds most of them, but
- * objects that happened to be live at a collection are promoted, and G1 collects its old generation
- * only after a marking cycle, which a small heap rarely starts: their native memory then stays
- * resident for thousands of epochs, and G1 grows the heap on top. Measured on the Nanda transformer
- * (1 thread): a full collection after 900 epochs freed 111 MB of resident memory in a 136 ms pause.
+ * collector has found its small Java object unreachable, so native garbage grows with the Java garbage
+ * the collector lets accumulate: on the Nanda transformer ~1.25 MB of native memory per MB of Java
+ * garbage (a step allocates ~1 MB of small Java objects). Left to itself G1 lets it accumulate twice
+ * over: it grows the young generation when collections look cheap (once to 116 MB of garbage, RSS
+ * +145 MB), and collects promoted objects only after a marking cycle, which a small heap rarely starts
+ * (after 900 epochs one full collection freed 111 MB of resident memory).
  *
- * <p>{@link #tick()} runs a full collection ({@code System.gc()}, which is also what ND4J's own
- * {@code MemoryManager.invokeGc()} does) when at least the interval has passed since the previous one,
- * so native garbage is bounded by what a run allocates in one interval. The default interval is
- * {@value #DEFAULT_SECONDS} s (about 0.5% of the time in pauses); the system property
- * {@value #PROPERTY} sets another, 0 turns it off. Numerics do not depend on it.
+ * <p>{@link #tick()}, called after every training step and epoch, runs a full collection
+ * ({@code System.gc()}, which is also what ND4J's own {@code MemoryManager.invokeGc()} does) when the
+ * Java heap in use has grown by the headroom since the last one (the larger of 64 MB and what the last
+ * collection left live), or when the interval has passed ({@value #DEFAULT_SECONDS} s by default; the
+ * system property {@value #PROPERTY} sets another, 0 turns both triggers off). Native garbage is then
+ * bounded for the whole run instead of growing with G1's sizing. A full collection of this small heap
+ * takes 20-70 ms; numerics do not depend on any of it.
  */
 public final class NativeMemory {
     public static final String PROPERTY = "grokscope.gcSeconds";
     public static final int DEFAULT_SECONDS = 30;
+    static final long MIN_HEADROOM_BYTES = 64L << 20;
 
     private final long intervalNanos;
     private final LongSupplier clock;
+    private final LongSupplier heapUsed;
     private long last;
+    private long threshold;
     private long collections;
 
-    NativeMemory(long intervalNanos, LongSupplier clock) {
+    NativeMemory(long intervalNanos, LongSupplier clock, LongSupplier heapUsed) {
         this.intervalNanos = intervalNanos;
         this.clock = clock;
+        this.heapUsed = heapUsed;
         this.last = clock.getAsLong();
+        this.threshold = heapUsed.getAsLong() + MIN_HEADROOM_BYTES;
     }
 
     /**
@@ -52,21 +60,24 @@ public final class NativeMemory {
         if (!(seconds >= 0) || Double.isInfinite(seconds)) {
             throw new BadInputException("system property " + PROPERTY + ": must be a finite number of seconds >= 0, got '" + s + "'");
         }
-        return new NativeMemory((long) (seconds * TimeUnit.SECONDS.toNanos(1)), System::nanoTime);
+        Runtime rt = Runtime.getRuntime();
+        return new NativeMemory((long) (seconds * TimeUnit.SECONDS.toNanos(1)), System::nanoTime,
+                () -> rt.totalMemory() - rt.freeMemory());
     }
 
-    /** Collects if the interval has passed since the last collection; true if it did. */
+    /** Collects if the heap has grown by the headroom or the interval has passed; true if it did. */
     public boolean tick() {
         if (intervalNanos <= 0) {
             return false;
         }
-        long now = clock.getAsLong();
-        if (now - last < intervalNanos) {
+        if (clock.getAsLong() - last < intervalNanos && heapUsed.getAsLong() < threshold) {
             return false;
         }
         System.gc();
         collections++;
         last = clock.getAsLong();
+        long live = heapUsed.getAsLong();
+        threshold = live + Math.max(MIN_HEADROOM_BYTES, live);
         return true;
     }
 

@@ -122,6 +122,7 @@ public final class Trainer {
             int[] idx = new int[len];
             System.arraycopy(order, start, idx, 0, len);
             network.step(Nd4j.pullRows(trainX, 1, idx), Nd4j.pullRows(trainY, 1, idx));
+            nativeMemory.tick();
         }
     }
 

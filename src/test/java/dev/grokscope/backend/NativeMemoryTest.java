@@ -17,7 +17,7 @@ class NativeMemoryTest {
     @Test
     void collectsOncePerIntervalCountedFromTheLastCollection() {
         AtomicLong now = new AtomicLong(1_000 * S);
-        NativeMemory m = new NativeMemory(30 * S, now::get);
+        NativeMemory m = new NativeMemory(30 * S, now::get, () -> 0L);
         now.addAndGet(29 * S);
         assertFalse(m.tick());
         now.addAndGet(S);
@@ -30,9 +30,29 @@ class NativeMemoryTest {
     }
 
     @Test
+    void collectsWhenTheHeapHasGrownByTheHeadroomSinceTheLastCollection() {
+        long mb = 1L << 20;
+        // heap in use at each read: construction, then per tick one read, plus one after a collection
+        java.util.Iterator<Long> reads = java.util.stream.Stream.of(
+                10L, // at construction: next threshold 10 + 64 MB
+                73L, // below 74 MB
+                74L, 100L, // collects; 100 MB left live: next threshold 100 + max(64, 100) = 200 MB
+                199L,
+                200L, 20L // collects
+        ).map(v -> v * mb).iterator();
+        NativeMemory m = new NativeMemory(30 * S, () -> 0L, reads::next);
+        assertFalse(m.tick(), "start + 63 MB");
+        assertTrue(m.tick(), "start + 64 MB");
+        assertFalse(m.tick(), "live 100 MB: the headroom is 100 MB, not 64");
+        assertTrue(m.tick());
+        assertFalse(reads.hasNext());
+        assertEquals(2, m.collections());
+    }
+
+    @Test
     void zeroIntervalNeverCollects() {
         AtomicLong now = new AtomicLong();
-        NativeMemory m = new NativeMemory(0, now::get);
+        NativeMemory m = new NativeMemory(0, now::get, () -> Long.MAX_VALUE);
         now.addAndGet(3_600 * S);
         assertFalse(m.tick());
         assertEquals(0, m.collections());
