@@ -1,6 +1,7 @@
 package dev.grokscope.cli;
 
 import dev.grokscope.BadInputException;
+import dev.grokscope.backend.NativeMemory;
 import dev.grokscope.sweep.Aggregator;
 import dev.grokscope.sweep.LocalExecutor;
 import dev.grokscope.sweep.PointRunner;
@@ -66,6 +67,7 @@ final class SweepCommand implements Callable<Integer> {
         if (jobs < 0) {
             throw new BadInputException("--jobs: must be >= 1, got " + jobs);
         }
+        NativeMemory.fromSystemProperty(); // a bad value is bad input before anything is written
         boolean isDir = Files.isDirectory(sweep);
         if (point != null) {
             return runPoint(new SweepDirectory(out != null ? out : isDir ? sweep : sweep.toAbsolutePath().getParent()));

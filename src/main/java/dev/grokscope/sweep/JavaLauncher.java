@@ -1,5 +1,7 @@
 package dev.grokscope.sweep;
 
+import dev.grokscope.backend.NativeMemory;
+
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,13 +32,20 @@ public final class JavaLauncher {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** {@code java -Dgrokscope.home=HOME -cp CP [jvmArgs] dev.grokscope.cli.Main args...}. */
+    /**
+     * {@code java -Dgrokscope.home=HOME [-Dgrokscope.gcSeconds=S] -cp CP [jvmArgs] dev.grokscope.cli.Main args...}
+     * ({@code grokscope.gcSeconds} passed on only when this process has it).
+     */
     public static List<String> command(List<String> jvmArgs, List<String> args) {
         List<String> c = new ArrayList<>(List.of(java()));
         // Runs start in their sweep directory; provenance (git commit) must still come from the checkout
         // that this process was started in or from.
         String home = System.getProperty("grokscope.home", System.getProperty("user.dir"));
         c.add("-Dgrokscope.home=" + Path.of(home).toAbsolutePath().normalize());
+        String gc = System.getProperty(NativeMemory.PROPERTY);
+        if (gc != null) { // points collect as this process was told to
+            c.add("-D" + NativeMemory.PROPERTY + "=" + gc);
+        }
         c.addAll(List.of("-cp", classpath()));
         c.addAll(jvmArgs);
         c.add("dev.grokscope.cli.Main");
