@@ -34,16 +34,16 @@ class NativeMemoryTest {
         long mb = 1L << 20;
         // heap in use at each read: construction, then per tick one read, plus one after a collection
         java.util.Iterator<Long> reads = java.util.stream.Stream.of(
-                10L, // at construction: next threshold 10 + 64 MB
-                73L, // below 74 MB
-                74L, 100L, // collects; 100 MB left live: next threshold 100 + max(64, 100) = 200 MB
+                10L, // at construction: next threshold 10 + 32 MB
+                41L, // below 42 MB
+                42L, 100L, // collects; 100 MB left live: next threshold 100 + max(32, 100) = 200 MB
                 199L,
                 200L, 20L // collects
         ).map(v -> v * mb).iterator();
         NativeMemory m = new NativeMemory(30 * S, () -> 0L, reads::next);
-        assertFalse(m.tick(), "start + 63 MB");
-        assertTrue(m.tick(), "start + 64 MB");
-        assertFalse(m.tick(), "live 100 MB: the headroom is 100 MB, not 64");
+        assertFalse(m.tick(), "start + 31 MB");
+        assertTrue(m.tick(), "start + 32 MB");
+        assertFalse(m.tick(), "live 100 MB: the headroom is 100 MB, not 32");
         assertTrue(m.tick());
         assertFalse(reads.hasNext());
         assertEquals(2, m.collections());
