@@ -147,6 +147,16 @@ public final class ChartImages {
             s.setYAxisMin(yMin);
             s.setYAxisMax(yMax);
         }
+        if (!f.xLog() && f.xTicks().isEmpty()) {
+            // With equally spaced x values (epochs every 10) XChart puts its ticks on data points and labels
+            // them 1,010, 2,020, ...; 2% room on the right breaks the spacing and gives round ticks.
+            double xMin = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).min().orElse(0);
+            double xMax = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).max().orElse(1);
+            if (xMax > xMin) {
+                s.setXAxisMin(xMin);
+                s.setXAxisMax(xMax + 0.02 * (xMax - xMin));
+            }
+        }
         if (f.xLog()) {
             double xMin = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).min().orElse(1);
             double xMax = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).max().orElse(10);
