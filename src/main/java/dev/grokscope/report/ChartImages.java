@@ -147,21 +147,18 @@ public final class ChartImages {
             s.setYAxisMin(yMin);
             s.setYAxisMax(yMax);
         }
-        if (!f.xLog() && f.xTicks().isEmpty()) {
-            // With equally spaced x values (epochs every 10) XChart puts its ticks on data points and labels
-            // them 1,010, 2,020, ...; 2% room on the right breaks the spacing and gives round ticks.
-            double xMin = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).min().orElse(0);
-            double xMax = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).max().orElse(1);
-            if (xMax > xMin) {
-                s.setXAxisMin(xMin);
-                s.setXAxisMax(xMax + 0.02 * (xMax - xMin));
-            }
-        }
+        java.util.DoubleSummaryStatistics xs = f.series().stream()
+                .flatMapToDouble(d -> java.util.Arrays.stream(d.x())).summaryStatistics();
         if (f.xLog()) {
-            double xMin = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).min().orElse(1);
-            double xMax = f.series().stream().flatMapToDouble(d -> java.util.Arrays.stream(d.x())).max().orElse(10);
+            double xMin = xs.getCount() == 0 ? 1 : xs.getMin();
+            double xMax = xs.getCount() == 0 ? 10 : xs.getMax();
             s.setXAxisMin(Math.pow(10, Math.floor(Math.log10(xMin))));
             s.setXAxisMax(Math.pow(10, Math.ceil(Math.log10(xMax) + 1e-9)));
+        } else if (f.xTicks().isEmpty() && xs.getMax() > xs.getMin()) {
+            // With equally spaced x values (epochs every 10) XChart puts its ticks on data points and labels
+            // them 1,010, 2,020, ...; 2% room on the right breaks the spacing and gives round ticks.
+            s.setXAxisMin(xs.getMin());
+            s.setXAxisMax(xs.getMax() + 0.02 * (xs.getMax() - xs.getMin()));
         }
         for (XYFigure.Marker m : f.markers()) {
             XYSeries x = c.addSeries(m.label(), new double[] {m.x(), m.x()}, new double[] {yMin, yMax});
