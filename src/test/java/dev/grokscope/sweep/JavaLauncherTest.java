@@ -29,4 +29,19 @@ class JavaLauncherTest {
             }
         }
     }
+
+    @Test
+    void runsGetAPreTouchedHeapAndTheSizesThisJvmWasGiven() {
+        List<String> c = JavaLauncher.command(List.of(), List.of("run", "x.yaml"));
+        assertEquals(JavaLauncher.RUN_OPTIONS, c.subList(1, 1 + JavaLauncher.RUN_OPTIONS.size()), c.toString());
+        assertEquals(List.of("-Xmx4g", "-Xss2m", "-XX:+UseSerialGC", "-Xms1g"), JavaLauncher.inheritedOptions(List.of(
+                "-Xmx4g", "-Dgrokscope.home=/x", "-Xss2m", "-agentlib:jdwp=transport=dt_socket", "-XX:+UseSerialGC",
+                "-Xlog:gc", "-Xms1g", "-javaagent:a.jar")));
+    }
+
+    @Test
+    void theLauncherScriptGivesRunsTheSameOptions() throws Exception {
+        String script = java.nio.file.Files.readString(java.nio.file.Path.of("grokscope"));
+        assertTrue(script.contains("run_opts=(" + String.join(" ", JavaLauncher.RUN_OPTIONS) + ")"), script);
+    }
 }
