@@ -17,7 +17,8 @@ class NativeMemoryTest {
     @Test
     void collectsOncePerIntervalCountedFromTheLastCollection() {
         AtomicLong now = new AtomicLong(1_000 * S);
-        NativeMemory m = new NativeMemory(30 * S, now::get, () -> 0L);
+        AtomicLong trims = new AtomicLong();
+        NativeMemory m = new NativeMemory(30 * S, now::get, () -> 0L, trims::incrementAndGet);
         now.addAndGet(29 * S);
         assertFalse(m.tick());
         now.addAndGet(S);
@@ -27,6 +28,7 @@ class NativeMemoryTest {
         now.addAndGet(S);
         assertTrue(m.tick());
         assertEquals(2, m.collections());
+        assertEquals(2, trims.get(), "the C heap is trimmed with every collection");
     }
 
     @Test
@@ -40,7 +42,7 @@ class NativeMemoryTest {
                 199L,
                 200L, 20L // collects
         ).map(v -> v * mb).iterator();
-        NativeMemory m = new NativeMemory(30 * S, () -> 0L, reads::next);
+        NativeMemory m = new NativeMemory(30 * S, () -> 0L, reads::next, () -> { });
         assertFalse(m.tick(), "start + 31 MB");
         assertTrue(m.tick(), "start + 32 MB");
         assertFalse(m.tick(), "live 100 MB: the headroom is 100 MB, not 32");
@@ -52,10 +54,12 @@ class NativeMemoryTest {
     @Test
     void zeroIntervalNeverCollects() {
         AtomicLong now = new AtomicLong();
-        NativeMemory m = new NativeMemory(0, now::get, () -> Long.MAX_VALUE);
+        AtomicLong trims = new AtomicLong();
+        NativeMemory m = new NativeMemory(0, now::get, () -> Long.MAX_VALUE, trims::incrementAndGet);
         now.addAndGet(3_600 * S);
         assertFalse(m.tick());
         assertEquals(0, m.collections());
+        assertEquals(0, trims.get());
     }
 
     @Test
