@@ -25,6 +25,8 @@ final class DoctorCommand implements Callable<Integer> {
         print("cpus available to the JVM", rt.availableProcessors());
         print("jvm max heap", String.format(Locale.ROOT, "%.1f GB", rt.maxMemory() / 1e9));
         print("off-heap limit (javacpp)", System.getProperty("org.bytedeco.javacpp.maxbytes", "default (= max heap)"));
+        print("native heap trim", dev.grokscope.backend.NativeHeapTrim.available()
+                ? "yes (System.trim_native_heap)" : "no (JDK before 17.0.9 or not glibc: freed native memory stays with malloc)");
         print("gpu backend", b.gpuBackendOnClasspath() ? "nd4j-cuda on the classpath" : "none (CPU build; see README: -Pcuda)");
         if (b.threads() > rt.availableProcessors()) {
             System.out.println("warning: ND4J uses more threads than the JVM may run on; set OMP_NUM_THREADS");

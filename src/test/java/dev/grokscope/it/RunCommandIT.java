@@ -125,6 +125,7 @@ class RunCommandIT {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("backend") && r.out().contains("CPU"), r.out());
         assertTrue(r.out().contains("blas_vendor") && r.out().contains("OPENBLAS"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("native heap trim +yes .*")), r.out()); // JDK 17.0.9+, glibc
     }
 
     @Test
