@@ -20,10 +20,10 @@ public final class JavaLauncher {
     public static final String PARENT_PID = "grokscope.parentPid";
 
     /**
-     * JVM options every run gets (the launcher {@code ./grokscope} passes the same to {@code run}): the Java
-     * heap's first 128 MB committed and touched at start, so resident memory does not creep up over a long
-     * run as the collector touches more of its regions (Nanda run: +20 MB over the first 4,000 epochs
-     * without them). Options given to this JVM come after them and win.
+     * JVM options every run gets (the launcher {@code ./grokscope} passes the same to {@code run} and
+     * {@code bench}): the Java heap's first 128 MB committed and touched at start, so resident memory does
+     * not creep up over a long run as the collector touches more of its regions (Nanda run: +20 MB over
+     * the first 4,000 epochs without them). Options given to this JVM come after them and win.
      */
     public static final List<String> RUN_OPTIONS = List.of("-Xms128m", "-XX:+AlwaysPreTouch");
 
