@@ -29,7 +29,7 @@ public final class NativeHeapTrim {
     private static final String OPERATION = "systemTrimNativeHeap";
     private static final Pattern REPORT = Pattern.compile("RSS\\+Swap: (\\d+)([KMG])->(\\d+)([KMG])");
 
-    private static volatile Boolean available;
+    private static Boolean available; // these three: guarded by the class (available() is synchronized)
     private static MBeanServer server;
     private static ObjectName command;
 
