@@ -7,7 +7,7 @@ package dev.grokscope;
  * The message names what is wrong and where, then the rule broken, e.g.
  * {@code configs/x.yaml:3: data.p: must be a prime, got 96}.
  */
-public final class BadInputException extends RuntimeException {
+public class BadInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public BadInputException(String message) {

@@ -30,7 +30,25 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::onException);
         cl.setParameterExceptionHandler(Main::onBadArguments);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (LinkageError e) {
+            // The native backend (ND4J's libraries) failed to load or link: the machine, not the input.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            System.err.println("grokscope: the native backend failed to load: " + root.getClass().getSimpleName() + ": "
+                    + firstLine(root.getMessage()) + " (a runtime failure; 'grokscope doctor' shows the backend)");
+            if (System.getenv("GROKSCOPE_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            return FAILED;
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
     @Override

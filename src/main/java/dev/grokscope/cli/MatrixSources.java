@@ -95,12 +95,12 @@ final class MatrixSources {
         boolean graph = false;
         try {
             params = ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), false).paramTable();
-        } catch (Exception | LinkageError mlnFailure) {
+        } catch (Exception mlnFailure) { // a LinkageError (the native backend) is a runtime failure, not bad input
             try {
                 ComputationGraph cg = ModelSerializer.restoreComputationGraph(zip.toFile(), false);
                 params = cg.paramTable();
                 graph = true;
-            } catch (Exception | LinkageError cgFailure) {
+            } catch (Exception cgFailure) {
                 throw new BadInputException(zip + ": not a DL4J MultiLayerNetwork or ComputationGraph zip: "
                         + oneLine(mlnFailure));
             }
@@ -128,7 +128,7 @@ final class MatrixSources {
         SameDiff sd;
         try {
             sd = SameDiff.load(file.toFile(), false);
-        } catch (Exception | LinkageError e) {
+        } catch (Exception e) {
             throw new BadInputException(file + ": not an .npy matrix, run directory, DL4J model zip or SameDiff"
                     + " file: " + oneLine(e));
         }

@@ -74,7 +74,10 @@ final class RunCommand implements Callable<Integer> {
                 command.addAll(List.of("--out", out.toString()));
             }
             if (force) {
-                Path aside = ExperimentRunner.moveAside(target);
+                if (Files.isDirectory(target)) {
+                    new RunDirectory(target).lock().close(); // a run still being written is not moved away
+                }
+                Path aside = RunDirectory.moveAside(target);
                 if (aside != null) {
                     System.err.println("grokscope: --force: moved the existing " + target + " to " + aside);
                 }

@@ -25,10 +25,13 @@ import java.util.concurrent.Callable;
         description = {"Run a grid of experiments: every point a 'grokscope run' in its own process, then summary.csv "
                 + "and by_<key>.csv tables.",
                 "Re-running the same command skips finished points (completed or diverged), resumes stopped runs "
-                + "that have a checkpoint and restarts the rest."},
+                + "that have a checkpoint and restarts the rest, moving their earlier attempt aside "
+                + "(runs/<id>.replaced-<time>); a point whose run.json cannot be read is left untouched. "
+                + "Nothing is ever deleted."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every point finished (completed or diverged), or plan written (--dry-run), or submitted",
-                "1:some point failed or is missing", "2:bad input (nothing written)"})
+                "1:some point failed, is missing or has an unreadable run.json (left untouched)",
+                "2:bad input (nothing written), or another live process runs this sweep or one of its points"})
 final class SweepCommand implements Callable<Integer> {
     enum Executor { local, slurm }
 
@@ -88,8 +91,12 @@ final class SweepCommand implements Callable<Integer> {
 
         dir.writePlan(plan);
         List<String> ids = plan.points().stream().map(SweepPlan.Planned::id).toList();
-        List<String> pending = ids.stream()
+        List<String> unreadable = ids.stream()
+                .filter(id -> PointRunner.decide(dir.run(id)) == PointRunner.Action.LEAVE).toList();
+        List<String> pending = ids.stream().filter(id -> !unreadable.contains(id))
                 .filter(id -> PointRunner.decide(dir.run(id)) != PointRunner.Action.SKIP).toList();
+        unreadable.forEach(id -> err.println("grokscope: point " + id + ": " + dir.run(id).runJson()
+                + " cannot be read; the point is left untouched (repair or move it, then re-run)"));
         err.printf(Locale.ROOT, "grokscope: sweep %s: %d points, %d finished, %d to run -> %s%n", spec.name(), ids.size(),
                 ids.size() - pending.size(), pending.size(), dir.root());
 
@@ -101,13 +108,13 @@ final class SweepCommand implements Callable<Integer> {
             }
             err.printf(Locale.ROOT, "grokscope: local pool: %d at a time, OMP_NUM_THREADS=%d each%n", local.jobs(),
                     local.threadsPerRun());
-            local.run(ids);
-            return report(dir, Aggregator.aggregate(dir));
+            List<PointRunner.Result> results = local.run(ids);
+            return Math.max(report(dir, Aggregator.aggregate(dir)), refused(results));
         }
 
         SlurmExecutor slurm = new SlurmExecutor(dir, spec.slurm(), spec.name());
         if (pending.isEmpty()) {
-            err.println("grokscope: every point is finished; nothing to submit");
+            err.println("grokscope: no point to run; nothing to submit");
             return report(dir, Aggregator.aggregate(dir));
         }
         Path script = slurm.writeScript(pending.stream().map(ids::indexOf).toList(),
@@ -136,9 +143,25 @@ final class SweepCommand implements Callable<Integer> {
         String omp = System.getenv("OMP_NUM_THREADS");
         int threads = omp != null && omp.matches("\\d+") ? Math.max(1, Integer.parseInt(omp)) : 1;
         PointRunner.Result r = new PointRunner(dir, threads).run(point);
-        err.printf(Locale.ROOT, "grokscope: point %s: %s, %s (exit %d)%n", point, r.action().name().toLowerCase(),
-                r.status(), r.exitCode());
-        return finished(r.status()) ? 0 : Main.FAILED;
+        err.printf(Locale.ROOT, "grokscope: point %s: %s, %s (exit %d)%s%n", point,
+                r.action().name().toLowerCase(Locale.ROOT), r.status(), r.exitCode(),
+                r.detail() == null ? "" : ": " + r.detail());
+        return r.action() == PointRunner.Action.BUSY ? Main.BAD_INPUT : r.finished() ? 0 : Main.FAILED;
+    }
+
+    /**
+     * Names every point the pool left alone (unreadable run.json, or run by another live process) and
+     * returns the exit code they call for: 2 when another writer held a point, 1 for a damaged one.
+     */
+    private int refused(List<PointRunner.Result> results) {
+        int code = 0;
+        for (PointRunner.Result r : results) {
+            if (r.action().refused()) {
+                err.println("grokscope: point " + r.id() + " not run: " + r.detail());
+                code = Math.max(code, r.action() == PointRunner.Action.BUSY ? Main.BAD_INPUT : Main.FAILED);
+            }
+        }
+        return code;
     }
 
     private static Path defaultDir(String name) {
@@ -146,7 +169,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static boolean finished(String status) {
-        return status.equals("completed") || status.equals("diverged");
+        return dev.grokscope.train.RunStatus.parse(status).map(dev.grokscope.train.RunStatus::finished).orElse(false);
     }
 
     /** Prints the summary as a table; exit 0 when every point finished. */
@@ -166,7 +189,7 @@ final class SweepCommand implements Callable<Integer> {
             err.println("grokscope: report not written: " + e.getMessage());
         }
         err.println("grokscope: wrote " + dir.file(SweepDirectory.SUMMARY) + (unfinished > 0 ? "; " + unfinished
-                + " point(s) not finished (failed, running or missing): re-run the same command to retry them" : ""));
+                + " point(s) not finished (failed, running, missing or unreadable): re-run the same command to retry them" : ""));
         return unfinished > 0 ? Main.FAILED : 0;
     }
 

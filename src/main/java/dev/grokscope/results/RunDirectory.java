@@ -18,6 +18,7 @@ import java.util.stream.Stream;
  *   spectra/&lt;matrix&gt;.npy    singular values, S x k, float64, descending per row
  *   weights/final/&lt;m&gt;.npy    every weight matrix at the end, float64
  *   summary.json             grokking epochs and final metrics
+ *   .lock                    the writer's lock (see {@link WriterLock}); empty when no one writes
  * </pre>
  */
 public record RunDirectory(Path root) {
@@ -28,13 +29,16 @@ public record RunDirectory(Path root) {
     public static final String SPECTRA = "spectra";
     public static final String EPOCHS = "epochs.npy";
     public static final String SUMMARY = "summary.json";
+    public static final String LOCK = ".lock";
 
     /**
-     * Checks that a new run may be written at {@code dir}: it must not exist or be an empty
-     * directory. Creates nothing.
+     * Checks that a new run may be written at {@code dir}: it must not exist or be an empty directory,
+     * and it must be possible to create it (tried, then undone). Leaves nothing behind.
      */
     public static RunDirectory planned(Path dir) {
-        if (Files.exists(dir)) {
+        if (!Files.exists(dir)) {
+            probeCreate(dir);
+        } else {
             if (!Files.isDirectory(dir)) {
                 throw new BadInputException(dir + ": exists and is not a directory");
             }
@@ -48,6 +52,53 @@ public record RunDirectory(Path root) {
             }
         }
         return new RunDirectory(dir);
+    }
+
+    /**
+     * Creates {@code dir} and the missing directories above it, then deletes what it created: the one
+     * reliable test that a path can hold a run ({@code /proc/x}, a file in the way, a read-only mount).
+     */
+    private static void probeCreate(Path dir) {
+        Path first = dir.toAbsolutePath().normalize();
+        while (first.getParent() != null && !Files.exists(first.getParent())) {
+            first = first.getParent();
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new BadInputException(dir + ": cannot create the output directory ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        }
+        try {
+            for (Path p = dir.toAbsolutePath().normalize(); p != null && p.startsWith(first); p = p.getParent()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(dir + ": cannot remove the probe directory", e);
+        }
+    }
+
+    /**
+     * Moves a run directory aside ({@code <dir>.replaced-<time>}) rather than deleting it, so that no result
+     * is ever lost: for {@code run --force} and a sweep's restarted point. Returns where it went, or null
+     * when there was nothing at {@code dir}.
+     */
+    public static Path moveAside(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return null;
+        }
+        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp);
+        for (int i = 2; Files.exists(aside); i++) {
+            aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp + "-" + i);
+        }
+        Files.move(dir, aside);
+        return aside;
+    }
+
+    /** Takes this run's writer lock ({@code .lock} in the directory, which must exist). */
+    public WriterLock lock() {
+        return WriterLock.acquire(root.resolve(LOCK), "run " + root);
     }
 
     /** Creates the directory and its subdirectories. */

@@ -61,12 +61,36 @@ public final class RunRecord {
         return r;
     }
 
-    /** The status recorded in a run.json, or null if the file is missing or unreadable. */
-    public static String status(Path file) {
+    /**
+     * The status a run.json records, or empty when there is no run.json.
+     *
+     * @throws Unreadable when the file exists but cannot be read or parsed, or names no known status: a
+     *     damaged record, which callers must neither trust nor overwrite
+     */
+    public static java.util.Optional<RunStatus> status(Path file) {
+        if (!java.nio.file.Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        com.fasterxml.jackson.databind.JsonNode status;
         try {
-            return Json.mapper().readTree(file.toFile()).path("status").asText(null);
+            status = Json.mapper().readTree(file.toFile()).path("status");
         } catch (IOException e) {
-            return null;
+            throw new Unreadable(file + ": unreadable run record (" + oneLine(e.getMessage()) + ")");
+        }
+        return java.util.Optional.of(RunStatus.parse(status.asText("")).orElseThrow(() -> new Unreadable(file
+                + ": run record names no known status (status: " + status + ")")));
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /** A run.json that exists but cannot be read as a run record: bad input wherever it is met. */
+    public static final class Unreadable extends dev.grokscope.BadInputException {
+        private static final long serialVersionUID = 1L;
+
+        Unreadable(String message) {
+            super(message);
         }
     }
 

@@ -22,6 +22,7 @@ import dev.grokscope.results.Provenance;
 import dev.grokscope.results.RunDirectory;
 import dev.grokscope.results.RunRecord;
 import dev.grokscope.results.Summary;
+import dev.grokscope.results.WriterLock;
 import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.Trainer;
@@ -67,13 +68,15 @@ public final class ExperimentRunner {
         Network network = Networks.build(experiment);
 
         dir.create();
-        AtomicFiles.writeString(dir.config(), ConfigLoader.toYaml(experiment));
-        RunRecord record = RunRecord.start(dir.runJson(), dir.root().getFileName().toString(), experiment.seed(),
-                Provenance.collect(backend, command));
-        record.put("parameters", network.parameterCount());
-        record.put("train_examples", split.train().size());
-        record.put("val_examples", split.val().size());
-        return train(experiment, dir, record, network, split, 0, List.of(), progress);
+        try (WriterLock lock = dir.lock()) {
+            AtomicFiles.writeString(dir.config(), ConfigLoader.toYaml(experiment));
+            RunRecord record = RunRecord.start(dir.runJson(), dir.root().getFileName().toString(), experiment.seed(),
+                    Provenance.collect(backend, command));
+            record.put("parameters", network.parameterCount());
+            record.put("train_examples", split.train().size());
+            record.put("val_examples", split.val().size());
+            return train(experiment, dir, record, network, split, 0, List.of(), progress);
+        }
     }
 
     /**
@@ -90,10 +93,25 @@ public final class ExperimentRunner {
         if (!Files.isRegularFile(dir.config()) || !Files.isRegularFile(dir.runJson())) {
             throw new BadInputException(root + ": not a run directory (no config.yaml and run.json)");
         }
-        String status = RunRecord.status(dir.runJson());
-        if ("completed".equals(status) || "diverged".equals(status)) {
-            throw new BadInputException(root + ": run already " + status + "; nothing to resume");
+        refuseFinished(dir); // before the lock file is made: bad input writes nothing
+        try (WriterLock lock = dir.lock()) {
+            return resumeLocked(dir, command, progress);
         }
+    }
+
+    /** An unreadable run.json is bad input, never resumed; a finished run has nothing to resume. */
+    private static void refuseFinished(RunDirectory dir) {
+        RunStatus status = RunRecord.status(dir.runJson()).orElseThrow(
+                () -> new BadInputException(dir.runJson() + ": missing"));
+        if (status.finished()) {
+            throw new BadInputException(dir.root() + ": run already " + status.label() + "; nothing to resume");
+        }
+    }
+
+    private static Outcome resumeLocked(RunDirectory dir, List<String> command, ProgressReporter.Mode progress)
+            throws IOException {
+        Path root = dir.root();
+        refuseFinished(dir); // again, now that no one else can be writing it
         Experiment experiment = ConfigLoader.load(dir.config(), List.of());
         List<Path> checkpoints = Checkpoint.list(root);
         Checkpoint.Loaded ck = checkpoints.isEmpty() ? null : Checkpoint.read(checkpoints.get(checkpoints.size() - 1));
@@ -216,23 +234,6 @@ public final class ExperimentRunner {
             candidate = root.resolve(stem + "-" + stamp + "-" + i);
         }
         return candidate;
-    }
-
-    /**
-     * For {@code --force}: moves an existing run directory aside ({@code <dir>.replaced-<time>}) rather
-     * than deleting it, so that no result is ever lost. Returns where it went, or null.
-     */
-    public static Path moveAside(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return null;
-        }
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp);
-        for (int i = 2; Files.exists(aside); i++) {
-            aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp + "-" + i);
-        }
-        Files.move(dir, aside);
-        return aside;
     }
 
     private static String stackTrace(Throwable t) {

@@ -33,7 +33,7 @@ public final class SpectraBenchmark {
     }
 
     public static void main(String[] args) throws IOException {
-        Path goldenDir = Paths.get(args.length > 0 ? args[0] : "../shared/golden/spectra");
+        Path goldenDir = Paths.get(args.length > 0 ? args[0] : "src/test/resources/golden/spectra");
         System.out.println("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
 
         routeCheck();

@@ -134,7 +134,7 @@ public final class Aggregator {
         }
         List<List<String>> out = new ArrayList<>();
         groups.forEach((value, rs) -> {
-            long completed = rs.stream().filter(r -> r.status().equals("completed")).count();
+            long completed = rs.stream().filter(r -> r.status().equals(dev.grokscope.train.RunStatus.COMPLETED.label())).count();
             double[] grokEpochs = rs.stream().filter(r -> r.epochVal99() != null).mapToDouble(Row::epochVal99).toArray();
             double[] valAcc = rs.stream().filter(r -> r.valAccuracy() != null).mapToDouble(Row::valAccuracy).toArray();
             out.add(List.of(value, Integer.toString(rs.size()), Long.toString(completed),

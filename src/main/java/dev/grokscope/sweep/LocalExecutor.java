@@ -1,12 +1,10 @@
 package dev.grokscope.sweep;
 
 import dev.grokscope.BadInputException;
+import dev.grokscope.results.WriterLock;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs a sweep's points on this machine, {@code jobs} at a time, each a subprocess with
  * {@code threadsPerRun} ND4J/OpenMP threads; {@code jobs x threadsPerRun} may not exceed the cores.
- * One lock file keeps two sweeps out of one directory; a killed sweep's lock goes with it.
+ * One lock file keeps two sweeps out of one directory and per-point locks keep a SLURM task and a local
+ * sweep off one point; a killed sweep's locks go with it.
  */
 public final class LocalExecutor {
     private final SweepDirectory dir;
@@ -57,13 +56,14 @@ public final class LocalExecutor {
         return threadsPerRun;
     }
 
-    /** Runs every point that {@link PointRunner#decide} does not skip; returns one result per point, plan order. */
+    /**
+     * Runs every point that {@link PointRunner#decide} does not skip; returns one result per point, plan
+     * order. The sweep directory's lock ({@code .lock}) keeps a second local sweep out.
+     *
+     * @throws BadInputException when another live process runs a local sweep in this directory
+     */
     public List<PointRunner.Result> run(List<String> ids) throws IOException, InterruptedException {
-        try (FileChannel ch = FileChannel.open(dir.file(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = ch.tryLock()) {
-            if (lock == null) {
-                throw new BadInputException(dir.root() + ": another grokscope sweep is running in this directory");
-            }
+        try (WriterLock lock = WriterLock.acquire(dir.file(".lock"), "sweep " + dir.root())) {
             return runLocked(ids);
         }
     }
@@ -83,11 +83,14 @@ public final class LocalExecutor {
             for (String id : ids) {
                 futures.add(pool.submit(() -> {
                     PointRunner.Result r = runner.run(id);
+                    String how = switch (r.action()) {
+                        case SKIP -> "";
+                        case LEAVE, BUSY -> "  " + r.detail();
+                        default -> String.format(Locale.ROOT, "  exit %d  %.1f s  log %s", r.exitCode(), r.seconds(),
+                                dir.root().relativize(dir.log(id)));
+                    };
                     log.println(String.format(Locale.ROOT, "[%d/%d] %-30s %-8s %s%s", done.incrementAndGet(), ids.size(),
-                            id, r.action().name().toLowerCase(), r.status(),
-                            r.action() == PointRunner.Action.SKIP ? "" : String.format(Locale.ROOT,
-                                    "  exit %d  %.1f s  log %s", r.exitCode(), r.seconds(),
-                                    dir.root().relativize(dir.log(id)))));
+                            id, r.action().name().toLowerCase(Locale.ROOT), r.status(), how));
                     return r;
                 }));
             }

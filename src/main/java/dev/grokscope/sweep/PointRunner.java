@@ -1,9 +1,11 @@
 package dev.grokscope.sweep;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.grokscope.BadInputException;
 import dev.grokscope.results.Checkpoint;
-import dev.grokscope.results.Json;
 import dev.grokscope.results.RunDirectory;
+import dev.grokscope.results.RunRecord;
+import dev.grokscope.results.WriterLock;
+import dev.grokscope.train.RunStatus;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,12 +15,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * Runs one point of a sweep as a {@code grokscope run} subprocess, isolated from the others: its own
@@ -31,15 +32,41 @@ public final class PointRunner {
         RUN,
         /** Finished (completed or diverged): leave it. */
         SKIP,
-        /** Unfinished (failed, no run.json, or stopped without a checkpoint): delete and run from scratch. */
+        /**
+         * Unfinished (failed, no run.json, or stopped without a checkpoint): move the directory aside
+         * ({@code <dir>.replaced-<time>}, error.txt and all) and run the point from scratch.
+         */
         RESTART,
         /** Stopped (running when killed, or interrupted) with a checkpoint: continue it with {@code run --resume}. */
-        RESUME
+        RESUME,
+        /** run.json exists but cannot be read: a damaged result is neither trusted nor touched. */
+        LEAVE,
+        /** Another live process (a sweep, a SLURM task) holds the point's lock: not run here. */
+        BUSY;
+
+        /** Whether the point was left as it was for a reason the sweep must report (exit non-zero). */
+        public boolean refused() {
+            return this == LEAVE || this == BUSY;
+        }
     }
 
-    /** How a point ended: its status as run.json says ({@code missing} if none). */
-    public record Result(String id, Action action, String status, int exitCode, double seconds) {
+    /**
+     * How a point ended: its status label ({@link RunStatus#label()}, or {@code missing}, {@code unreadable},
+     * {@code busy}), the exit code of its run (-1 when nothing ran) and, for a refused point, why.
+     */
+    public record Result(String id, Action action, String status, int exitCode, double seconds, String detail) {
+        /** Whether the point holds a finished result (completed or diverged). */
+        public boolean finished() {
+            return RunStatus.parse(status).map(RunStatus::finished).orElse(false);
+        }
     }
+
+    /** Status label of a point that has no run.json. */
+    public static final String MISSING = "missing";
+    /** Status label of a point whose run.json exists but cannot be read. */
+    public static final String UNREADABLE = "unreadable";
+    /** Status label of a point that another live process is running. */
+    public static final String BUSY = "busy";
 
     private final SweepDirectory dir;
     private final int threads;
@@ -51,18 +78,24 @@ public final class PointRunner {
     }
 
     /**
-     * The one place that decides whether a point runs again. Completed and diverged runs are results;
-     * a stopped run with a checkpoint is resumed; anything else left by an earlier attempt is restarted.
+     * The one place that decides whether a point runs again. Completed and diverged runs are results; a
+     * stopped run with a checkpoint is resumed; a run.json that cannot be read is left alone; anything else
+     * left by an earlier attempt is moved aside and restarted. Nothing is ever deleted.
      */
     public static Action decide(RunDirectory run) {
         if (!Files.exists(run.root())) {
             return Action.RUN;
         }
-        String status = status(run);
-        if (status.equals("completed") || status.equals("diverged")) {
+        Optional<RunStatus> status;
+        try {
+            status = RunRecord.status(run.runJson());
+        } catch (RunRecord.Unreadable e) {
+            return Action.LEAVE;
+        }
+        if (status.isPresent() && status.get().finished()) {
             return Action.SKIP;
         }
-        return resumable(run) ? Action.RESUME : Action.RESTART;
+        return status.isPresent() && resumable(run, status.get()) ? Action.RESUME : Action.RESTART;
     }
 
     /**
@@ -70,9 +103,8 @@ public final class PointRunner {
      * (killed while running, or interrupted) rather than failed, and holds a checkpoint. A failed run
      * starts again from scratch: resuming would most likely repeat the failure.
      */
-    static boolean resumable(RunDirectory run) {
-        String status = status(run);
-        if (!(status.equals("running") || status.equals("interrupted")) || !Files.isRegularFile(run.config())) {
+    static boolean resumable(RunDirectory run, RunStatus status) {
+        if (!(status == RunStatus.RUNNING || status == RunStatus.INTERRUPTED) || !Files.isRegularFile(run.config())) {
             return false;
         }
         try {
@@ -91,34 +123,60 @@ public final class PointRunner {
         return switch (action) {
             case RESUME -> List.of("run", "--resume", out);
             case RUN, RESTART -> List.of("run", SweepDirectory.CONFIGS + "/" + id + ".yaml", "--out", out);
-            case SKIP -> throw new IllegalArgumentException("nothing to run for a skipped point");
+            case SKIP, LEAVE, BUSY -> throw new IllegalArgumentException("nothing to run for a point to " + action);
         };
     }
 
-    /** run.json's status, or {@code missing}. */
+    /** run.json's status label, or {@link #MISSING} / {@link #UNREADABLE}. */
     public static String status(RunDirectory run) {
-        Path f = run.runJson();
-        if (!Files.isRegularFile(f)) {
-            return "missing";
-        }
         try {
-            JsonNode n = Json.mapper().readTree(f.toFile());
-            return n.path("status").asText("missing");
-        } catch (IOException e) {
-            return "missing";
+            return RunRecord.status(run.runJson()).map(RunStatus::label).orElse(MISSING);
+        } catch (RunRecord.Unreadable e) {
+            return UNREADABLE;
         }
     }
 
-    /** Decides, then runs the point if needed, and waits for it. */
+    /**
+     * Takes the point's lock, decides, then runs the point if needed, and waits for it. The lock
+     * ({@code runs/<id>.lock}) is held from the decision to the end of the run, so two sweeps, or a SLURM
+     * task and a local sweep, never run one point at once.
+     */
     public Result run(String id) throws IOException, InterruptedException {
         RunDirectory run = dir.run(id);
+        WriterLock lock;
+        try {
+            lock = WriterLock.acquire(dir.pointLock(id), "point " + id);
+        } catch (BadInputException busy) {
+            return new Result(id, Action.BUSY, BUSY, -1, 0, busy.getMessage());
+        }
+        try (lock) {
+            return runLocked(id, run);
+        }
+    }
+
+    private Result runLocked(String id, RunDirectory run) throws IOException, InterruptedException {
         Action action = decide(run);
         if (action == Action.SKIP) {
-            return new Result(id, action, status(run), 0, 0);
+            return new Result(id, action, status(run), -1, 0, null);
+        }
+        if (action == Action.LEAVE) {
+            String why;
+            try {
+                RunRecord.status(run.runJson());
+                why = run.runJson() + ": unreadable";
+            } catch (RunRecord.Unreadable e) {
+                why = e.getMessage();
+            }
+            return new Result(id, action, UNREADABLE, -1, 0, why + "; left untouched (repair or move it, then re-run)");
         }
         stopLeftover(id);
+        Path log = dir.log(id);
+        Files.createDirectories(log.getParent());
+        String note = "";
         if (action == Action.RESTART) {
-            deleteTree(run.root());
+            Path aside = RunDirectory.moveAside(run.root());
+            note = " (the earlier attempt, status " + status(new RunDirectory(aside)) + ", moved to "
+                    + dir.root().relativize(aside) + ")";
         }
         List<String> jvm = new ArrayList<>();
         jvm.add("-D" + JavaLauncher.PARENT_PID + "=" + ProcessHandle.current().pid());
@@ -126,10 +184,8 @@ public final class PointRunner {
                 .directory(dir.root().toFile());
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.redirectErrorStream(true);
-        Path log = dir.log(id);
-        Files.createDirectories(log.getParent());
-        Files.writeString(log, "== " + Instant.now() + " grokscope sweep: " + action.name().toLowerCase()
-                + " " + id + " (OMP_NUM_THREADS=" + threads + ")\n", StandardCharsets.UTF_8,
+        Files.writeString(log, "== " + Instant.now() + " grokscope sweep: " + action.name().toLowerCase(Locale.ROOT)
+                + " " + id + " (OMP_NUM_THREADS=" + threads + ")" + note + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -139,7 +195,7 @@ public final class PointRunner {
         Files.writeString(dir.pidFile(id), p.pid() + "\n", StandardCharsets.UTF_8);
         try {
             int code = p.waitFor();
-            return new Result(id, action, status(run), code, (System.nanoTime() - t0) / 1e9);
+            return new Result(id, action, status(run), code, (System.nanoTime() - t0) / 1e9, null);
         } finally {
             live.remove(p);
             Files.deleteIfExists(dir.pidFile(id));
@@ -198,17 +254,6 @@ public final class PointRunner {
             return Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "cwd")).equals(dir.root());
         } catch (IOException | UnsupportedOperationException e) {
             return true; // no /proc: the command line has to do
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -29,6 +29,9 @@ import java.util.Map;
  *   points.txt          line i (0-based) = the point of SLURM array task i: id TAB config TAB run dir
  *   runs/&lt;id&gt;/         each point's run directory (see {@link RunDirectory})
  *   runs/&lt;id&gt;.log      the run's stdout and stderr, appended on every attempt
+ *   runs/&lt;id&gt;.lock     the point's writer lock (owner pid, host, start; empty when free)
+ *   runs/&lt;id&gt;.replaced-&lt;time&gt;/   an earlier attempt of a restarted point, moved aside (never deleted)
+ *   .lock               the local sweep's writer lock
  *   summary.csv         one row per point, plan order (written last, atomically)
  *   by_&lt;key&gt;.csv        per-axis tables
  *   sbatch.sh, jobs.json, slurm/   SLURM executor only: the batch script, the submitted job ids, its logs
@@ -67,6 +70,11 @@ public record SweepDirectory(Path root) {
 
     public Path log(String id) {
         return root.resolve(RUNS).resolve(id + ".log");
+    }
+
+    /** The lock of the process that decides and runs a point (see {@link PointRunner}); empty when free. */
+    public Path pointLock(String id) {
+        return root.resolve(RUNS).resolve(id + ".lock");
     }
 
     /** Holds the pid of the process running a point, while it runs (see {@link PointRunner}). */

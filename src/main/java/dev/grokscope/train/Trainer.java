@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
  * plots; listeners do.
  */
 public final class Trainer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
     private final Network network;
     private final TrainingSpec spec;
     private final List<TrainingListener> listeners;
@@ -86,27 +87,32 @@ public final class Trainer {
                 nativeMemory.tick();
             }
         } catch (Exception | Error e) {
-            fireEnd(ctx, RunStatus.FAILED);
+            for (Exception again : fireEnd(ctx, RunStatus.FAILED)) {
+                LOG.warn("while ending the failed run, {} failed too: {}", again.getClass().getSimpleName(), again.getMessage());
+                e.addSuppressed(again);
+            }
             throw e;
         }
-        fireEnd(ctx, status);
+        List<Exception> failures = fireEnd(ctx, status);
+        if (!failures.isEmpty()) {
+            Exception first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
         return status;
     }
 
-    private void fireEnd(TrainingContext ctx, RunStatus status) throws Exception {
-        Exception first = null;
+    /** Tells every listener the run ended, even when some fail; returns their failures, in order. */
+    private List<Exception> fireEnd(TrainingContext ctx, RunStatus status) {
+        List<Exception> failures = new java.util.ArrayList<>();
         for (TrainingListener l : listeners) {
             try {
                 l.onEnd(ctx, status);
             } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                }
+                failures.add(e);
             }
         }
-        if (first != null && status != RunStatus.FAILED) {
-            throw first;
-        }
+        return failures;
     }
 
     private void trainEpoch(int epoch) {

@@ -37,7 +37,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import picocli.CommandLine;
 
 class AnalyzeCommandTest {
-    private static final Path GOLDEN = Paths.get("..", "shared", "golden", "spectra");
+    private static final Path GOLDEN = dev.grokscope.spectra.GoldenSpectra.DIR;
 
     @TempDir
     Path tmp;

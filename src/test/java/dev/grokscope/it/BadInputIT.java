@@ -80,4 +80,67 @@ class BadInputIT {
         assertEquals(java.util.List.of("grokscope: system property grokscope.gcSeconds: must be a number of seconds, got 'soon'"), lines);
         assertFalse(Files.exists(out), "nothing written");
     }
+
+    @ParameterizedTest(name = "--out {0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            /proc/x            | /proc/x: cannot create the output directory
+            /proc/self/status/x | /proc/self/status/x: cannot create the output directory
+            """)
+    void anOutputDirectoryThatCannotBeCreatedIsBadInput(String out, String expected) throws Exception {
+        Cli.Result r = Cli.run("run", "configs/quickstart.yaml", "--out", out);
+        assertEquals(2, r.exit(), r.err());
+        assertEquals(1, r.errLines().size(), "one line: " + r.err());
+        assertTrue(r.errLines().get(0).startsWith("grokscope: " + expected), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+        assertFalse(Files.exists(Path.of(out)));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aNativeBackendThatCannotLoadIsARuntimeFailureNotBadInput() throws Exception {
+        // Asking JavaCPP for another platform's natives makes ND4J's backend fail to link, as a broken install would.
+        Path out = tmp.resolve("out");
+        Cli.Result r = Cli.run(Path.of("."), java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dorg.bytedeco.javacpp.platform=linux-arm64"),
+                "run", "configs/quickstart.yaml", "--out", out.toString());
+        assertEquals(1, r.exit(), r.err());
+        java.util.List<String> lines = r.errLines().stream().filter(l -> l.startsWith("grokscope: the native")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+        assertFalse(Files.exists(out), "the backend starts before anything is written");
+    }
+
+    @org.junit.jupiter.api.Test
+    void resumeRefusesAnUnreadableRunRecordAndTouchesNothing() throws Exception {
+        Path run = tmp.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.yaml"), Files.readString(Path.of("configs/quickstart.yaml")));
+        Files.writeString(run.resolve("run.json"), "{\"name\": \"run\", \"status\": \"compl");
+        Cli.Result r = Cli.run("run", "--resume", run.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.errLines().get(0).contains("run.json: unreadable run record"), r.err());
+        assertEquals("{\"name\": \"run\", \"status\": \"compl", Files.readString(run.resolve("run.json")));
+        try (Stream<Path> s = Files.list(run)) {
+            assertEquals(java.util.Set.of("config.yaml", "run.json"),
+                    s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRunBeingWrittenByALiveProcessIsRefused() throws Exception {
+        Path run = tmp.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.yaml"), Files.readString(Path.of("configs/quickstart.yaml")));
+        Files.writeString(run.resolve("run.json"), "{\"status\": \"running\"}");
+        try (dev.grokscope.results.WriterLock held = new dev.grokscope.results.RunDirectory(run).lock()) {
+            Cli.Result r = Cli.run("run", "--resume", run.toString());
+            assertEquals(2, r.exit(), r.err());
+            assertEquals(1, r.errLines().size(), r.err());
+            assertTrue(r.errLines().get(0).matches("grokscope: .*\\.lock: run .* is being written by pid "
+                    + ProcessHandle.current().pid() + " on .*"), r.err());
+            Cli.Result f = Cli.run("run", "configs/quickstart.yaml", "--out", run.toString(), "--force");
+            assertEquals(2, f.exit(), "--force does not move a live run aside: " + f.err());
+            assertTrue(Files.isDirectory(run));
+        }
+        assertEquals("{\"status\": \"running\"}", Files.readString(run.resolve("run.json")));
+    }
 }

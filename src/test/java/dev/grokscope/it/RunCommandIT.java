@@ -130,8 +130,8 @@ class RunCommandIT {
 
     @Test
     void analyzePrintsGoldenValues() throws Exception {
-        Path golden = Path.of("..", "shared", "golden", "spectra");
-        assertTrue(Files.isDirectory(golden), "../shared/golden/spectra beside the checkout");
+        Path golden = dev.grokscope.spectra.GoldenSpectra.DIR;
+        assertTrue(Files.isDirectory(golden), "the golden set in src/test/resources/golden/spectra");
         Cli.Result r = Cli.run("analyze", golden.resolve("student_t.npy").toString(), "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode got = JSON.readTree(r.out()).get("matrices").get("student_t");

@@ -10,12 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * The shared golden set: shared/golden/spectra/{*.npy, golden.json}, generated with numpy float64 SVD
- * and WeightWatcher 0.7.5.5's WWFit (see shared/golden/README.md for the generator and tolerances).
+ * The golden set in the project's test resources: golden/spectra/{*.npy, golden.json}, computed with numpy
+ * float64 SVD and WeightWatcher 0.7.5.5's WWFit (src/test/resources/golden/README.md says how, and the
+ * tolerances).
  */
-final class GoldenSpectra {
+public final class GoldenSpectra {
     /** Relative to the project directory, as Maven runs tests. */
-    static final Path DIR = Paths.get("..", "shared", "golden", "spectra");
+    public static final Path DIR = Paths.get("src", "test", "resources", "golden", "spectra");
 
     private GoldenSpectra() {
     }
@@ -25,7 +26,7 @@ final class GoldenSpectra {
         Path file = DIR.resolve("golden.json");
         if (!Files.isRegularFile(file)) {
             fail("golden set missing: expected " + file.toAbsolutePath().normalize()
-                    + " (shared/golden/spectra beside the project directory)");
+                    + " (src/test/resources/golden/spectra in the project)");
         }
         try {
             return new ObjectMapper().readTree(file.toFile());

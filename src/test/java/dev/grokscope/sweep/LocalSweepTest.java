@@ -121,9 +121,12 @@ class LocalSweepTest {
             Thread.sleep(50);
         }
         assertTrue(sweep.isAlive(), "finished before a checkpoint could be seen: " + Files.readString(tmp.resolve("first.log")));
+        ProcessHandle child = ProcessHandle.of(Long.parseLong(Files.readString(out.resolve("runs").resolve("seed=0.pid")).strip()))
+                .orElseThrow();
         sweep.destroyForcibly().waitFor();
         String started = runJson(out, "seed=0").path("started").asText();
-        Thread.sleep(1500); // the run notices its sweep is gone and stops
+        child.onExit().get(60, TimeUnit.SECONDS); // the run notices its sweep is gone and stops
+        assertFalse(child.isAlive());
         assertEquals(PointRunner.Action.RESUME, PointRunner.decide(new dev.grokscope.results.RunDirectory(run)),
                 "status " + runJson(out, "seed=0").path("status"));
 
@@ -203,5 +206,119 @@ class LocalSweepTest {
         Map<String, String> rows = summaryRows(out);
         assertEquals(4, rows.size());
         rows.values().forEach(r -> assertTrue(r.contains(",missing,"), r));
+    }
+
+    /** Every file under a directory, relative path -> content. */
+    static Map<String, byte[]> files(Path root) throws IOException {
+        Map<String, byte[]> m = new java.util.TreeMap<>();
+        try (var s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                m.put(root.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aPointWhoseRunRecordCannotBeReadIsLeftUntouchedAndReported() throws Exception {
+        Path f = write(tmp, BASE + "grid:\n  seed: [0, 1]\n");
+        Path out = tmp.resolve("out");
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString()));
+        Path damaged = out.resolve("runs").resolve("seed=1");
+        byte[] record = Files.readAllBytes(damaged.resolve("run.json"));
+        Files.write(damaged.resolve("run.json"), java.util.Arrays.copyOf(record, record.length / 2)); // a half-copied file
+        Files.writeString(damaged.resolve("my-notes.txt"), "mine\n");
+        Map<String, byte[]> before = files(damaged);
+        String started0 = runJson(out, "seed=0").path("started").asText();
+
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        int code;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            code = Main.execute("sweep", f.toString(), "--out", out.toString());
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(Main.FAILED, code, "an unreadable point makes the sweep exit non-zero: " + err);
+        Map<String, byte[]> after = files(damaged);
+        assertEquals(before.keySet(), after.keySet(), "no file of the point added or removed");
+        before.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, after.get(k)), k + " changed"));
+        assertTrue(err.toString().contains("point seed=1") && err.toString().contains(damaged.resolve("run.json").toString()),
+                "the point and its run.json are named: " + err);
+        assertEquals(started0, runJson(out, "seed=0").path("started").asText(), "the readable point was not redone");
+        assertTrue(summaryRows(out).get("seed=1").contains(",unreadable,"), summaryRows(out).get("seed=1"));
+        try (var s = Files.list(out.resolve("runs"))) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().contains(".replaced-")), "nothing moved aside");
+        }
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aRestartedFailedPointLeavesItsEarlierAttemptAside() throws Exception {
+        Path f = write(tmp, BASE + "grid:\n  seed: [0]\n");
+        Path out = tmp.resolve("out");
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString()));
+        Path run = out.resolve("runs").resolve("seed=0");
+        // The earlier attempt failed: its record says so and its error.txt holds the trace.
+        String failed = Files.readString(run.resolve("run.json")).replace("\"completed\"", "\"failed\"");
+        Files.writeString(run.resolve("run.json"), failed);
+        Files.writeString(run.resolve("error.txt"), "java.io.IOException: No space left on device\n");
+        Map<String, byte[]> before = files(run);
+
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString()));
+        List<Path> aside;
+        try (var s = Files.list(out.resolve("runs"))) {
+            aside = s.filter(p -> p.getFileName().toString().startsWith("seed=0.replaced-")).toList();
+        }
+        assertEquals(1, aside.size(), "the failed attempt is moved aside once");
+        Map<String, byte[]> kept = files(aside.get(0));
+        assertEquals(before.keySet(), kept.keySet());
+        before.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, kept.get(k)), k + " changed"));
+        assertEquals("completed", runJson(out, "seed=0").path("status").asText());
+        assertFalse(Files.exists(run.resolve("error.txt")), "the new attempt starts clean");
+        assertTrue(Files.readString(out.resolve("runs").resolve("seed=0.log")).contains("status failed, moved to runs/"
+                + aside.get(0).getFileName()), "the log says where the attempt went");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void twoSweepsOnOneDirectoryRunEachPointExactlyOnce() throws Exception {
+        Path f = write(tmp, BASE.replace("training: {epochs: 30}", "training: {epochs: 200}") + "grid:\n  seed: [0, 1]\n");
+        Path out = tmp.resolve("out");
+        Process first = new ProcessBuilder(JavaLauncher.command(List.of(), List.of("sweep", f.toString(), "--out",
+                out.toString(), "--jobs", "1"))).redirectErrorStream(true).redirectOutput(tmp.resolve("first.log").toFile()).start();
+        // Wait until the first sweep holds its lock and runs a point.
+        Path pid = out.resolve("runs").resolve("seed=0.pid");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (first.isAlive() && System.nanoTime() < deadline && !Files.isRegularFile(pid)) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.isRegularFile(pid) && first.isAlive(), "the first sweep never started a point: "
+                + Files.readString(tmp.resolve("first.log")));
+        String lock = Files.readString(out.resolve(".lock"));
+        assertTrue(lock.contains("\"pid\":" + first.pid()) || lock.contains("\"pid\" : " + first.pid()), lock);
+
+        // A second sweep on the same directory, and a SLURM-style task for the running point, are refused.
+        Process second = new ProcessBuilder(JavaLauncher.command(List.of(), List.of("sweep", f.toString(), "--out",
+                out.toString(), "--jobs", "1"))).redirectErrorStream(true).start();
+        String secondOut = new String(second.getInputStream().readAllBytes());
+        assertEquals(2, second.waitFor(), secondOut);
+        assertTrue(secondOut.contains("is being written by pid " + first.pid()), secondOut);
+        Process task = new ProcessBuilder(JavaLauncher.command(List.of(), List.of("sweep", out.toString(), "--point",
+                "seed=0"))).redirectErrorStream(true).start();
+        String taskOut = new String(task.getInputStream().readAllBytes());
+        assertEquals(2, task.waitFor(), taskOut);
+        assertTrue(taskOut.contains("point seed=0: busy") && taskOut.contains("pid " + first.pid()), taskOut);
+
+        assertEquals(0, first.waitFor(), Files.readString(tmp.resolve("first.log")));
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString()), "a third run finds everything done");
+        for (String id : List.of("seed=0", "seed=1")) {
+            long attempts = Files.readAllLines(out.resolve("runs").resolve(id + ".log")).stream()
+                    .filter(l -> l.startsWith("== ")).count();
+            assertEquals(1, attempts, id + " ran " + attempts + " times");
+            assertEquals("completed", runJson(out, id).path("status").asText());
+        }
     }
 }
