@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * points.txt). Each task runs {@code grokscope sweep DIR --point ID}, which decides and runs that one
  * point exactly as the local executor would, with {@code OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK}.
  * Submissions are recorded in jobs.json; a sweep with a job still queued or running is not submitted
- * again.
+ * again. Tasks are requeueable: a preempted or {@code scontrol requeue}d task gets SIGTERM (its run writes
+ * a checkpoint and marks itself interrupted) and, when it starts again, resumes its point from there.
  */
 public final class SlurmExecutor {
     private final SweepDirectory dir;
@@ -70,6 +71,10 @@ public final class SlurmExecutor {
         s.add("#SBATCH --array=" + array(indices, maxRunning));
         s.add("#SBATCH --chdir=" + quoteSbatch(root.toString()));
         s.add("#SBATCH --output=" + quoteSbatch(root.resolve(SweepDirectory.SLURM_LOGS).resolve("%A_%a.log").toString()));
+        // Preempted or requeued tasks start again (SLURM sends SIGTERM first: the run writes a checkpoint and
+        // the new attempt resumes it); logs of every attempt are kept, appended.
+        s.add("#SBATCH --requeue");
+        s.add("#SBATCH --open-mode=append");
         s.add("#SBATCH --ntasks=1");
         s.add("#SBATCH --cpus-per-task=" + Math.max(1, slurm.cpusPerTask()));
         if (slurm.partition() != null) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -85,5 +86,90 @@ class SlurmSweepIT {
         // Submitting again finds every point finished and submits nothing.
         assertEquals(0, Main.execute("sweep", out.toString(), "--executor", "slurm", "--wait"));
         assertEquals(jobs, Files.readString(out.resolve("jobs.json")));
+    }
+
+    /** Runs a command, returning its output; fails on a non-zero exit. */
+    private static String sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+        return out;
+    }
+
+    /** metrics.csv without the machine columns (elapsed_s, rss_mb), which differ between any two runs. */
+    private static List<String> metricsWithoutTimes(Path run) throws IOException {
+        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+        List<String> header = List.of(lines.get(0).split(","));
+        int elapsed = header.indexOf("elapsed_s");
+        int rss = header.indexOf("rss_mb");
+        return lines.stream().map(l -> {
+            String[] c = l.split(",", -1);
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < c.length; i++) {
+                if (i != elapsed && i != rss) {
+                    b.append(c[i]).append(',');
+                }
+            }
+            return b.toString();
+        }).toList();
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void aRequeuedTaskResumesItsPointAndEndsAsAnUninterruptedOne() throws Exception {
+        Path f = LocalSweepTest.write(tmp, LocalSweepTest.BASE.replace("training: {epochs: 30}", "training: {epochs: 1500}")
+                .replace("spectraEvery: 10, finalWeights: false", "spectraEvery: 250, finalWeights: true") + """
+                name: slurm-requeue
+                set: {checkpoint.everyEpochs: 50}
+                grid:
+                  seed: [0]
+                slurm:
+                  cpusPerTask: 1
+                  time: "00:10:00"
+                """);
+        Path out = tmp.resolve("out");
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString(), "--executor", "slurm"));
+        String job = Files.readString(out.resolve("jobs.json")).replaceAll("(?s).*\"job_id\" *: *\"(\\d+)\".*", "$1");
+        Path run = out.resolve("runs").resolve("seed=0");
+
+        // Wait until the run has written a checkpoint, then requeue its task, as preemption would.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (System.nanoTime() < deadline && dev.grokscope.results.Checkpoint.list(run).isEmpty()) {
+            Thread.sleep(20);
+        }
+        assertTrue(!dev.grokscope.results.Checkpoint.list(run).isEmpty(), "no checkpoint appeared");
+        sh("scontrol", "requeue", job + "_0");
+        // SIGTERM reaches the run: it writes a checkpoint and marks itself interrupted.
+        while (System.nanoTime() < deadline && !LocalSweepTest.runJson(out, "seed=0").path("status").asText().equals("interrupted")) {
+            assertTrue(!LocalSweepTest.runJson(out, "seed=0").path("status").asText().equals("completed"),
+                    "the run completed before the requeue reached it");
+            Thread.sleep(20);
+        }
+        assertEquals("interrupted", LocalSweepTest.runJson(out, "seed=0").path("status").asText());
+        // A requeued job waits for a begin time (about 2 minutes); let it start now.
+        while (System.nanoTime() < deadline && !sh("squeue", "-h", "-j", job, "-o", "%T").contains("PENDING")) {
+            Thread.sleep(50);
+        }
+        sh("scontrol", "update", "jobid=" + job + "_0", "StartTime=now");
+        while (System.nanoTime() < deadline && SlurmExecutor.active(job)) {
+            Thread.sleep(200);
+        }
+        assertFalse(SlurmExecutor.active(job), "the requeued task did not finish in time");
+
+        var rj = LocalSweepTest.runJson(out, "seed=0");
+        assertEquals("completed", rj.path("status").asText(), rj.toString());
+        assertEquals(1, rj.path("resumes").size(), rj.toString());
+        assertTrue(rj.path("resumes").get(0).path("after_epoch").asInt() >= 50, rj.toString());
+        String log = Files.readString(out.resolve("runs").resolve("seed=0.log"));
+        assertTrue(log.contains("grokscope sweep: run seed=0") && log.contains("grokscope sweep: resume seed=0"), log);
+
+        // The same point uninterrupted, locally: the same metrics and bit-identical final weights.
+        Path ref = tmp.resolve("ref");
+        assertEquals(0, Main.execute("run", out.resolve("configs").resolve("seed=0.yaml").toString(), "--out", ref.toString()));
+        assertEquals(metricsWithoutTimes(ref), metricsWithoutTimes(run));
+        Map<String, byte[]> want = LocalSweepTest.files(ref.resolve("weights").resolve("final"));
+        Map<String, byte[]> got = LocalSweepTest.files(run.resolve("weights").resolve("final"));
+        assertEquals(want.keySet(), got.keySet());
+        want.forEach((k, v) -> assertTrue(java.util.Arrays.equals(v, got.get(k)), k + " differs after the requeue"));
     }
 }
