@@ -69,15 +69,46 @@ class ResilienceIT {
         throw new AssertionError("run did not reach " + rows + " rows (alive: " + p.isAlive() + ")");
     }
 
+    /**
+     * Waits until the run has written a checkpoint after {@code epoch}, so that a kill lands after it and
+     * the resume has something to continue from; returns that checkpoint's epoch.
+     */
+    static int awaitCheckpointAfter(Path run, int epoch, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            List<Path> cks = dev.grokscope.results.Checkpoint.list(run);
+            if (!cks.isEmpty()) {
+                int newest = Integer.parseInt(cks.get(cks.size() - 1).getFileName().toString().replaceAll("\\D", ""));
+                if (newest > epoch) {
+                    return newest;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no checkpoint after epoch " + epoch + " (alive: " + p.isAlive() + ")");
+    }
+
+    /** The epochs that run.json's resumes continued after, in order. */
+    static List<Integer> resumedAfter(Path run) throws Exception {
+        List<Integer> epochs = new ArrayList<>();
+        JSON.readTree(run.resolve("run.json").toFile()).path("resumes").forEach(r -> epochs.add(r.path("after_epoch").asInt()));
+        return epochs;
+    }
+
     @Test
     void killedWithSigkillAndResumedEqualsUninterrupted() throws Exception {
         Path run = tmp.resolve("killed");
         Random random = new Random(2024);
         Process p = start(args("run", "configs/quickstart.yaml", "--out", run.toString()));
         int kills = 0;
+        int checkpointed = 0;
+        List<Integer> landedAfter = new ArrayList<>();
         for (int target = 6; target < 40; target += 6 + random.nextInt(8)) {
             awaitRows(run, target, p);
-            p.destroyForcibly().waitFor(); // SIGKILL, at whatever point the run has reached
+            checkpointed = awaitCheckpointAfter(run, checkpointed, p);
+            assertTrue(p.isAlive(), "the run ended before the kill");
+            p.destroyForcibly().waitFor(); // SIGKILL, anywhere after that checkpoint
+            landedAfter.add(checkpointed);
             kills++;
             p = start("run", "--resume", run.toString());
         }
@@ -88,6 +119,11 @@ class ResilienceIT {
         JsonNode runJson = JSON.readTree(run.resolve("run.json").toFile());
         assertEquals("completed", runJson.get("status").asText());
         assertEquals(kills, runJson.get("resumes").size());
+        List<Integer> resumed = resumedAfter(run);
+        for (int i = 0; i < kills; i++) {
+            assertTrue(resumed.get(i) >= landedAfter.get(i), "resume " + i + " continued after epoch " + resumed.get(i)
+                    + ", before the checkpoint of epoch " + landedAfter.get(i) + " that preceded the kill");
+        }
     }
 
     @Test

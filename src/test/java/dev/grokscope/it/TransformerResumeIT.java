@@ -49,6 +49,8 @@ class TransformerResumeIT {
 
         Path run = tmp.resolve("killed");
         Process p = start(args("run", "configs/nanda-mod113.yaml", "--out", run.toString()));
+        int checkpointed = 0;
+        List<Integer> landedAfter = new java.util.ArrayList<>();
         for (int target : new int[] {12, 27}) {
             Path m = run.resolve("metrics.csv");
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -56,11 +58,19 @@ class TransformerResumeIT {
                     && !(Files.exists(m) && Files.readAllLines(m).size() - 1 >= target)) {
                 Thread.sleep(20);
             }
-            p.destroyForcibly().waitFor();
+            checkpointed = ResilienceIT.awaitCheckpointAfter(run, checkpointed, p);
+            assertTrue(p.isAlive(), "the run ended before the kill");
+            p.destroyForcibly().waitFor(); // SIGKILL, anywhere after that checkpoint
+            landedAfter.add(checkpointed);
             p = start("run", "--resume", run.toString());
         }
         assertTrue(p.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, p.exitValue());
+        List<Integer> resumed = ResilienceIT.resumedAfter(run);
+        assertEquals(2, resumed.size());
+        for (int i = 0; i < 2; i++) {
+            assertTrue(resumed.get(i) >= landedAfter.get(i), "resume " + i + " after epoch " + resumed.get(i));
+        }
 
         List<CSVRecord> ma = RunCommandIT.csv(reference.resolve("metrics.csv"));
         List<CSVRecord> mb = RunCommandIT.csv(run.resolve("metrics.csv"));
