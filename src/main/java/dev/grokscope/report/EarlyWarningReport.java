@@ -33,7 +33,7 @@ public final class EarlyWarningReport {
     /** Per-rule columns, each prefixed by {@link Rule#column()} and an underscore. */
     public static final List<String> RULE_COLUMNS = List.of("warning_epoch", "matrix", "lead", "outcome", "rule");
     private static final Map<Rule, String> COLORS = Map.of(Rule.SPECTRAL, "#2ca02c", Rule.TRAIN_LOSS, "#9467bd",
-            Rule.WEIGHT_NORM, "#8c564b");
+            Rule.WEIGHT_NORM, "#17becf");
 
     private EarlyWarningReport() {
     }
