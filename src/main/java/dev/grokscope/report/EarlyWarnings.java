@@ -170,8 +170,11 @@ public final class EarlyWarnings {
         return new Scored(rule, warning, o, lead);
     }
 
-    /** spectra.csv as epoch -> matrix -> numeric metric -> value, epochs ascending. */
-    static TreeMap<Integer, Map<String, Map<String, Double>>> snapshots(Table spectra) {
+    /**
+     * spectra.csv as the recorder hands snapshots to {@link SpectralWarning#observe}: epoch -> matrix ->
+     * metric -> value (numeric cells only), epochs ascending.
+     */
+    public static TreeMap<Integer, Map<String, Map<String, Double>>> snapshots(Table spectra) {
         TreeMap<Integer, Map<String, Map<String, Double>>> s = new TreeMap<>();
         for (Map<String, String> row : spectra.rows()) {
             double e = Table.number(row.get("epoch"));

@@ -64,11 +64,12 @@ public final class SpectralWarning {
      * fired (see {@link #warning()}).
      *
      * @param epoch the snapshot's epoch, greater than the previous snapshot's
-     * @param metricsByMatrix matrix name -> spectra.csv metric name -> value; a matrix without
-     *     {@value #METRIC} in a snapshot is skipped for that snapshot
+     * @param metricsByMatrix matrix name -> spectra.csv metric name -> value, as the recorder has it
+     *     (e.g. {@code SpectralMetrics.toMap()} per matrix; values that are not numbers are ignored); a
+     *     matrix without a numeric {@value #METRIC} in a snapshot is skipped for that snapshot
      * @throws IllegalArgumentException when the epochs do not increase
      */
-    public Optional<Warning> observe(int epoch, Map<String, Map<String, Double>> metricsByMatrix) {
+    public Optional<Warning> observe(int epoch, Map<String, ? extends Map<String, ?>> metricsByMatrix) {
         if (epoch <= lastEpoch) {
             throw new IllegalArgumentException("epoch: snapshots must come in increasing epochs, got " + epoch
                     + " after " + lastEpoch);
@@ -76,13 +77,12 @@ public final class SpectralWarning {
         lastEpoch = epoch;
         String fired = null;
         double deepest = Double.POSITIVE_INFINITY;
-        for (Map.Entry<String, Map<String, Double>> e : metricsByMatrix.entrySet()) {
-            Double r = e.getValue().get(METRIC);
-            if (r == null) {
+        for (Map.Entry<String, ? extends Map<String, ?>> e : metricsByMatrix.entrySet()) {
+            if (!(e.getValue().get(METRIC) instanceof Number r)) {
                 continue;
             }
             DropFromPeak d = byMatrix.computeIfAbsent(e.getKey(), k -> new DropFromPeak(drop, snapshots));
-            if (d.observe(r) && d.ratio() < deepest) {
+            if (d.observe(r.doubleValue()) && d.ratio() < deepest) {
                 fired = e.getKey();
                 deepest = d.ratio();
             }

@@ -85,6 +85,19 @@ class SpectralWarningTest {
     }
 
     @Test
+    void takesTheRecordersMetricMapsAsTheyAre() {
+        // SpectralMetrics.toMap() mixes numbers and strings ("fit", "warning"); a non-number is no value
+        SpectralWarning d = SpectralWarning.preRegistered();
+        d.observe(0, Map.of("a", Map.<String, Object>of("fit", "ok", SpectralWarning.METRIC, 0.8)));
+        for (int e = 1; e <= 3; e++) {
+            assertTrue(d.observe(e, Map.of("a", Map.<String, Object>of(SpectralWarning.METRIC, "0.1"))).isEmpty());
+        }
+        d.observe(4, Map.of("a", Map.<String, Object>of(SpectralWarning.METRIC, 0.1f)));
+        d.observe(5, Map.of("a", Map.<String, Object>of(SpectralWarning.METRIC, 0.1)));
+        assertEquals(6, d.observe(6, Map.of("a", Map.<String, Object>of(SpectralWarning.METRIC, 0.1))).orElseThrow().epoch());
+    }
+
+    @Test
     void refusesSnapshotsOutOfOrder() {
         SpectralWarning d = SpectralWarning.preRegistered();
         d.observe(100, snap("a", 0.8));
