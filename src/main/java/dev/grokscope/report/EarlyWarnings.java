@@ -140,15 +140,17 @@ public final class EarlyWarnings {
         SpectralWarning spectral = SpectralWarning.preRegistered();
         snapshots(run.spectra()).forEach(spectral::observe);
         byRule.put(Rule.SPECTRAL, score(spectral.rule(), spectral.warning(), val99, ended));
-        for (MetricWarning m : List.of(MetricWarning.trainLossSpike(), MetricWarning.weightNormDrop())) {
+        Map<Rule, MetricWarning> baselines = Map.of(Rule.TRAIN_LOSS, MetricWarning.trainLossSpike(),
+                Rule.WEIGHT_NORM, MetricWarning.weightNormDrop());
+        for (Rule r : List.of(Rule.TRAIN_LOSS, Rule.WEIGHT_NORM)) {
+            MetricWarning m = baselines.get(r);
             double[] v = run.metrics().numbers(m.column());
             for (int i = 0; i < epochs.length; i++) {
                 if (Double.isFinite(epochs[i])) {
                     m.observe((int) epochs[i], v[i]);
                 }
             }
-            byRule.put(m.column().equals(MetricWarning.TRAIN_LOSS) ? Rule.TRAIN_LOSS : Rule.WEIGHT_NORM,
-                    score(m.rule(), m.warning(), val99, ended));
+            byRule.put(r, score(m.rule(), m.warning(), val99, ended));
         }
         JsonNode config = config(run, notes);
         return new Row(run.dir(), id, text(config, "optimizer", "weightDecay"), text(config, "seed", null),

@@ -103,4 +103,24 @@ public final class SpectralWarning {
     public String rule() {
         return rule;
     }
+
+    /**
+     * The detector's outcome for summary.json: {@value #SUMMARY_EPOCH} and {@value #SUMMARY_MATRIX}
+     * (null while it has not fired) and {@value #SUMMARY_RULE} (always, so that a null epoch says which
+     * rule stayed silent).
+     */
+    public Map<String, Object> summaryFields() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(SUMMARY_EPOCH, warning == null ? null : warning.epoch());
+        m.put(SUMMARY_MATRIX, warning == null ? null : warning.matrix());
+        m.put(SUMMARY_RULE, rule);
+        return m;
+    }
+
+    /** summary.json key: the epoch the spectral warning fired at, or null. */
+    public static final String SUMMARY_EPOCH = "spectral_warning_epoch";
+    /** summary.json key: the matrix it fired on, or null. */
+    public static final String SUMMARY_MATRIX = "spectral_warning_matrix";
+    /** summary.json key: the rule with its parameters. */
+    public static final String SUMMARY_RULE = "spectral_warning_rule";
 }

@@ -28,6 +28,11 @@ class SpectralWarningTest {
         Warning expected = new Warning(1200, "blocks.0.attn.W_Q", "effective_rank_normalized: x <= 0.5*max(x) x3");
         assertEquals(List.of(expected), fired, "fires once, at the third snapshot below half the peak");
         assertEquals(Optional.of(expected), d.warning());
+        Map<String, Object> summary = new java.util.LinkedHashMap<>();
+        summary.put("spectral_warning_epoch", 1200);
+        summary.put("spectral_warning_matrix", "blocks.0.attn.W_Q");
+        summary.put("spectral_warning_rule", "effective_rank_normalized: x <= 0.5*max(x) x3");
+        assertEquals(summary, d.summaryFields());
     }
 
     @Test
@@ -35,6 +40,7 @@ class SpectralWarningTest {
         SpectralWarning d = SpectralWarning.preRegistered();
         assertEquals(List.of(), replay(d, Fixtures.NOT_GROKKING));
         assertEquals(Optional.empty(), d.warning());
+        assertEquals(java.util.Arrays.asList(null, null, d.rule()), new ArrayList<>(d.summaryFields().values()));
         assertEquals(17, Fixtures.snapshots(Fixtures.NOT_GROKKING).size(), "the whole run, epochs 0..160");
     }
 
