@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -137,8 +136,7 @@ public final class EarlyWarnings {
         boolean ended = status.equals(RunStatus.COMPLETED.label()) || status.equals(RunStatus.DIVERGED.label());
 
         Map<Rule, Scored> byRule = new LinkedHashMap<>();
-        SpectralWarning spectral = SpectralWarning.preRegistered();
-        snapshots(run.spectra()).forEach(spectral::observe);
+        SpectralWarning spectral = SpectralWarning.replayed(run.spectra().rows());
         byRule.put(Rule.SPECTRAL, score(spectral.rule(), spectral.warning(), val99, ended));
         Map<Rule, MetricWarning> baselines = Map.of(Rule.TRAIN_LOSS, MetricWarning.trainLossSpike(),
                 Rule.WEIGHT_NORM, MetricWarning.weightNormDrop());
@@ -170,30 +168,6 @@ public final class EarlyWarnings {
         }
         Integer lead = val99 != null && warning != null ? val99 - warning.epoch() : null;
         return new Scored(rule, warning, o, lead);
-    }
-
-    /**
-     * spectra.csv as the recorder hands snapshots to {@link SpectralWarning#observe}: epoch -> matrix ->
-     * metric -> value (numeric cells only), epochs ascending.
-     */
-    public static TreeMap<Integer, Map<String, Map<String, Double>>> snapshots(Table spectra) {
-        TreeMap<Integer, Map<String, Map<String, Double>>> s = new TreeMap<>();
-        for (Map<String, String> row : spectra.rows()) {
-            double e = Table.number(row.get("epoch"));
-            String matrix = row.get("matrix");
-            if (!Double.isFinite(e) || matrix == null || matrix.isEmpty()) {
-                continue;
-            }
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            row.forEach((k, v) -> {
-                double x = Table.number(v);
-                if (!Double.isNaN(x)) {
-                    metrics.put(k, x);
-                }
-            });
-            s.computeIfAbsent((int) e, k -> new LinkedHashMap<>()).put(matrix, metrics);
-        }
-        return s;
     }
 
     private static JsonNode config(RunData run, List<String> notes) {

@@ -1,6 +1,7 @@
 package dev.grokscope.warn;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -52,6 +53,16 @@ public final class SpectralWarning {
     /** The detector with the pre-registered parameters {@link #DROP} and {@link #SNAPSHOTS}. */
     public static SpectralWarning preRegistered() {
         return new SpectralWarning(DROP, SNAPSHOTS);
+    }
+
+    /**
+     * The pre-registered detector after replaying recorded spectra.csv rows (column -> cell text), e.g.
+     * those a resumed run keeps up to its checkpoint: its running maxima, and its warning if it fired.
+     */
+    public static SpectralWarning replayed(List<? extends Map<String, String>> spectraRows) {
+        SpectralWarning d = preRegistered();
+        SpectraRows.snapshots(spectraRows).forEach(d::observe);
+        return d;
     }
 
     /** The same rule with other parameters, for sensitivity checks (not the registered detector). */

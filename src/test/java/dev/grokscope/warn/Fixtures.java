@@ -1,6 +1,5 @@
 package dev.grokscope.warn;
 
-import dev.grokscope.report.EarlyWarnings;
 import dev.grokscope.report.Table;
 
 import java.io.IOException;
@@ -24,6 +23,6 @@ final class Fixtures {
 
     /** spectra.csv as epoch -> matrix -> metric -> value, epochs ascending. */
     static TreeMap<Integer, Map<String, Map<String, Double>>> snapshots(String name) throws IOException {
-        return EarlyWarnings.snapshots(Table.read(DIR.resolve(name).resolve("spectra.csv")));
+        return SpectraRows.snapshots(Table.read(DIR.resolve(name).resolve("spectra.csv")).rows());
     }
 }

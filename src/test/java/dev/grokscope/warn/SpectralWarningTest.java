@@ -36,6 +36,19 @@ class SpectralWarningTest {
     }
 
     @Test
+    void aReplayedDetectorCarriesItsStateAcrossAResume() throws IOException {
+        List<Map<String, String>> rows = dev.grokscope.report.Table.read(
+                java.nio.file.Path.of("src/test/resources/dev/grokscope/warn", Fixtures.GROKKING, "spectra.csv")).rows();
+        // resumed at epoch 1,100: the spectra kept up to the checkpoint are replayed, then recording goes on
+        SpectralWarning d = SpectralWarning.replayed(rows.stream().filter(r -> Integer.parseInt(r.get("epoch")) <= 1100).toList());
+        assertTrue(d.warning().isEmpty());
+        List<Warning> fired = new ArrayList<>();
+        Fixtures.snapshots(Fixtures.GROKKING).tailMap(1100, false).forEach((e, m) -> d.observe(e, m).ifPresent(fired::add));
+        assertEquals(List.of(1200), fired.stream().map(Warning::epoch).toList(), "as without the resume");
+        assertEquals(1200, SpectralWarning.replayed(rows).warning().orElseThrow().epoch());
+    }
+
+    @Test
     void staysQuietOnTheRecordedNonGrokkingRun() throws IOException {
         SpectralWarning d = SpectralWarning.preRegistered();
         assertEquals(List.of(), replay(d, Fixtures.NOT_GROKKING));
