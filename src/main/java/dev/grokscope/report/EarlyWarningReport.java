@@ -20,13 +20,15 @@ import java.util.Map;
 
 /**
  * Writes the evaluation of {@link EarlyWarnings}: {@value #CSV} (one row per run), {@value #MARKDOWN}
- * (the same table and per-rule counts) and {@code figures/<run>.png} (validation accuracy with the
- * warning epochs and epoch_val_99 marked).
+ * (the same table and per-rule counts), {@value #OVERVIEW} (every run's epoch_val_99 and warning epochs
+ * in one figure) and {@code figures/<run>.png} (validation accuracy with the warning epochs and
+ * epoch_val_99 marked).
  */
 public final class EarlyWarningReport {
     public static final String CSV = "early-warning.csv";
     public static final String MARKDOWN = "early-warning.md";
     public static final String FIGURES = "figures";
+    public static final String OVERVIEW = "early-warning.png";
     /** Columns of early-warning.csv before the per-rule ones. */
     public static final List<String> RUN_COLUMNS = List.of("run", "weight_decay", "seed", "train_fraction", "status",
             "epoch_val_99", "last_epoch");
@@ -63,6 +65,9 @@ public final class EarlyWarningReport {
         Path md = out.resolve(MARKDOWN);
         AtomicFiles.writeString(md, markdown(rows));
         files.add(md);
+        Path overview = out.resolve(OVERVIEW);
+        AtomicFiles.write(overview, ChartImages.png(ChartImages.painter(overview(rows)), ChartImages.WIDTH, ChartImages.HEIGHT));
+        files.add(overview);
         for (Row r : rows) {
             Path png = out.resolve(FIGURES).resolve(ChartImages.fileStem(r.run().replace('/', '_')) + ".png");
             AtomicFiles.write(png, ChartImages.png(ChartImages.painter(figure(r)), ChartImages.WIDTH, ChartImages.HEIGHT));
@@ -88,13 +93,14 @@ public final class EarlyWarningReport {
     /** The markdown table and, per rule, hits (with median lead), late, misses, false alarms, quiet, open. */
     static String markdown(List<Row> rows) {
         StringBuilder b = new StringBuilder();
-        b.append("| run | wd | seed | data | val99 | last epoch |");
+        b.append("| # | run | wd | seed | data | val99 | last epoch |");
         for (Rule r : Rule.values()) {
             b.append(' ').append(r.column()).append(" warning | lead |");
         }
-        b.append('\n').append("|---".repeat(6 + 2 * Rule.values().length)).append("|\n");
-        for (Row r : rows) {
-            b.append("| ").append(r.run()).append(" | ").append(r.weightDecay()).append(" | ").append(r.seed())
+        b.append('\n').append("|---".repeat(7 + 2 * Rule.values().length)).append("|\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            b.append("| ").append(i + 1).append(" | ").append(r.run()).append(" | ").append(r.weightDecay()).append(" | ").append(r.seed())
                     .append(" | ").append(r.trainFraction()).append(" | ").append(dash(r.epochVal99())).append(" | ")
                     .append(dash(r.lastEpoch())).append(r.status().equals(RunStatus.COMPLETED.label()) ? "" : " (" + r.status() + ")")
                     .append(" |");
@@ -124,6 +130,38 @@ public final class EarlyWarningReport {
             b.append("\nMissing from the run files:\n\n").append(String.join("\n", notes)).append('\n');
         }
         return b.toString();
+    }
+
+    /**
+     * One column per run (in table order, numbered; the table gives the names): its epoch_val_99 and the
+     * epoch of each rule's warning, on a log axis drawn as epoch + 1 so that a warning at epoch 0 shows.
+     */
+    static XYFigure overview(List<Row> rows) {
+        Map<Double, String> ticks = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            ticks.put((double) i, String.valueOf(i + 1));
+        }
+        XYFigure.Builder f = new XYFigure.Builder("early-warning", "Warning epochs and epoch_val_99, run by run")
+                .x("run (row of early-warning.md)", false).y("epoch + 1 (log scale)", true).xTicks(ticks);
+        f.series("val 99%", columns(rows), plusOne(rows.stream().map(Row::epochVal99).toList()), Style.POINTS,
+                Colors.MARKER_VAL);
+        for (Rule rule : Rule.values()) {
+            f.series(rule.column() + " warning", columns(rows), plusOne(rows.stream()
+                    .map(r -> r.scored(rule).warning() == null ? null : r.scored(rule).warning().epoch()).toList()),
+                    Style.POINTS, COLORS.get(rule));
+        }
+        return f.note("A run without a point for a rule: the rule did not fire (or the run did not grok, for val 99%).")
+                .build();
+    }
+
+    private static double[] columns(List<Row> rows) {
+        double[] x = new double[rows.size()];
+        Arrays.setAll(x, i -> i);
+        return x;
+    }
+
+    private static double[] plusOne(List<Integer> epochs) {
+        return epochs.stream().mapToDouble(e -> e == null ? Double.NaN : e + 1.0).toArray();
     }
 
     /** Validation accuracy of one run against epoch, with epoch_val_99 and each warning marked. */

@@ -23,7 +23,7 @@ class WarnCommandIT {
         Cli.Result r = Cli.run("warn", FIXTURES.resolve("nanda-mod113-to-1600").toString(),
                 FIXTURES.resolve("mlp-wd0-seed0").toString(), "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("(2 run(s), 4 files)"), r.out());
+        assertTrue(r.out().contains("(2 run(s), 5 files)"), r.out());
         assertTrue(Files.size(out.resolve("figures/nanda-mod113-to-1600.png")) > 1000);
         assertTrue(Files.readString(out.resolve("early-warning.md")).contains("1200 blocks.0.attn.W_Q (hit) | 5650 |"));
         String py = Cli.python();

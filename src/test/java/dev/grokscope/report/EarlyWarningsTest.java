@@ -109,7 +109,7 @@ class EarlyWarningsTest {
         Path out = tmp.resolve("out");
         List<Path> files = EarlyWarningReport.write(rows, out);
         assertEquals(List.of(out.resolve("early-warning.csv"), out.resolve("early-warning.md"),
-                out.resolve("figures/nanda-mod113-to-1600.png"), out.resolve("figures/mlp-wd0-seed0.png")), files);
+                out.resolve("early-warning.png"), out.resolve("figures/nanda-mod113-to-1600.png"), out.resolve("figures/mlp-wd0-seed0.png")), files);
         Table t = Table.read(out.resolve("early-warning.csv"));
         assertEquals(EarlyWarningReport.header(), t.header());
         assertEquals("1200", t.rows().get(0).get("spectral_warning_epoch"));
@@ -120,6 +120,12 @@ class EarlyWarningsTest {
         assertTrue(md.contains("| spectral | `effective_rank_normalized: x <= 0.5*max(x) x3` | 1 | 5650 (5650-5650) | 0 | 0 | 0 | 1 | 0 |"), md);
         XYFigure f = EarlyWarningReport.figure(rows.get(0));
         assertEquals(List.of(6850.0, 1200.0, 1390.0, 1500.0), f.markers().stream().map(XYFigure.Marker::x).toList());
+        XYFigure o = EarlyWarningReport.overview(rows);
+        // run 0 groks and every rule fires; run 1 neither: only run 0's points are drawn (epoch + 1)
+        assertEquals(List.of("val 99%", "spectral warning", "train_loss warning", "weight_norm warning"),
+                o.series().stream().map(XYFigure.Series::name).toList());
+        assertEquals(List.of(6851.0, 1201.0, 1391.0, 1501.0), o.series().stream().map(s -> s.y()[0]).toList());
+        assertTrue(o.series().stream().allMatch(s -> s.size() == 1 && s.x()[0] == 0));
     }
 
     private static void assertScored(Scored s, Outcome o, Integer lead) {
