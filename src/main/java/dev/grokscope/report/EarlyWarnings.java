@@ -131,7 +131,7 @@ public final class EarlyWarnings {
         }
         Integer val99 = epoch(RunFigures.grokEpoch(run, "epoch_val_99", "val_accuracy"));
         double[] epochs = run.metrics().numbers("epoch");
-        Integer last = epochs.length == 0 ? null : epoch(epochs[epochs.length - 1]);
+        Integer last = epoch(java.util.Arrays.stream(epochs).filter(Double::isFinite).max().orElse(Double.NaN));
         String status = run.status();
         boolean ended = status.equals(RunStatus.COMPLETED.label()) || status.equals(RunStatus.DIVERGED.label());
 
@@ -140,15 +140,24 @@ public final class EarlyWarnings {
         byRule.put(Rule.SPECTRAL, score(spectral.rule(), spectral.warning(), val99, ended));
         Map<Rule, MetricWarning> baselines = Map.of(Rule.TRAIN_LOSS, MetricWarning.trainLossSpike(),
                 Rule.WEIGHT_NORM, MetricWarning.weightNormDrop());
+        int outOfOrder = 0;
         for (Rule r : List.of(Rule.TRAIN_LOSS, Rule.WEIGHT_NORM)) {
             MetricWarning m = baselines.get(r);
             double[] v = run.metrics().numbers(m.column());
+            outOfOrder = 0;
+            double previous = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < epochs.length; i++) {
-                if (Double.isFinite(epochs[i])) {
-                    m.observe((int) epochs[i], v[i]);
+                if (!(epochs[i] > previous)) { // NaN or not after the row before: the online rules need order
+                    outOfOrder++;
+                    continue;
                 }
+                previous = epochs[i];
+                m.observe((int) epochs[i], v[i]);
             }
             byRule.put(r, score(m.rule(), m.warning(), val99, ended));
+        }
+        if (outOfOrder > 0) {
+            notes.add("metrics.csv: " + outOfOrder + " row(s) without an epoch after the row before left out");
         }
         JsonNode config = config(run, notes);
         return new Row(run.dir(), id, text(config, "optimizer", "weightDecay"), text(config, "seed", null),

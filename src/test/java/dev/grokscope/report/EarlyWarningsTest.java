@@ -84,6 +84,19 @@ class EarlyWarningsTest {
     }
 
     @Test
+    void metricsRowsOutOfEpochOrderAreLeftOutAndNoted() throws IOException {
+        Path run = tmp.resolve("dup");
+        copy(GROKKING, run);
+        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+        lines.add(lines.get(5)); // epoch 40 again after 1,600
+        Files.write(run.resolve("metrics.csv"), lines);
+        Row r = EarlyWarnings.evaluate(List.of(run)).get(0);
+        assertEquals(List.of("metrics.csv: 1 row(s) without an epoch after the row before left out"), r.notes());
+        assertEquals(1390, r.scored(Rule.TRAIN_LOSS).warning().epoch());
+        assertEquals(1600, r.lastEpoch());
+    }
+
+    @Test
     void scoring() {
         Optional<Warning> at100 = Optional.of(new Warning(100, "m", "r"));
         assertScored(EarlyWarnings.score("r", at100, 150, true), Outcome.HIT, 50);
