@@ -46,6 +46,8 @@ public final class SafeTensors {
             Map.entry("I8", 1), Map.entry("U64", 8), Map.entry("U32", 4), Map.entry("U16", 2), Map.entry("U8", 1),
             Map.entry("BOOL", 1), Map.entry("F8_E4M3", 1), Map.entry("F8_E5M2", 1));
 
+    private static final java.util.Set<String> FLOATS = java.util.Set.of("F64", "F32", "F16", "BF16");
+
     /** One tensor's header entry. */
     private record Entry(String name, String dtype, int[] shape, long begin, long end) {
     }
@@ -84,7 +86,7 @@ public final class SafeTensors {
             List<Entry> entries = parse(file, header, size - dataStart);
             Map<String, Npy.Array> out = new LinkedHashMap<>();
             for (Entry e : entries) {
-                if (e.dtype.startsWith("F") && !e.dtype.startsWith("F8")) {
+                if (FLOATS.contains(e.dtype)) {
                     out.put(e.name, new Npy.Array(e.shape, values(ch, dataStart, e)));
                 }
             }

@@ -162,6 +162,14 @@ public final class StateFile {
         if (!entries.containsKey(STATE)) {
             throw new BadInputException(file + ": truncated or incomplete state file (no " + STATE + ")");
         }
+        try (ZipFile z = new ZipFile(file.toFile())) { // the central directory too: a file cut at its end is truncated
+            if (z.size() != entries.size()) {
+                throw new BadInputException(file + ": corrupt state file (" + z.size() + " entries in the directory, "
+                        + entries.size() + " in the file)");
+            }
+        } catch (IOException e) {
+            throw new BadInputException(file + ": truncated or corrupt state file (" + e.getMessage() + ")");
+        }
         try {
             JsonNode state = Json.mapper().readTree(entries.get(STATE));
             int format = state.path("format").asInt();
