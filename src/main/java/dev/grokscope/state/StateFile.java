@@ -131,7 +131,7 @@ public final class StateFile {
         try (ZipFile z = new ZipFile(file.toFile())) {
             ZipEntry e = z.getEntry(STATE);
             if (e == null) {
-                throw new BadInputException(file + ": truncated or incomplete state file (no " + STATE + ")");
+                throw new BadInputException(file + ": not a grokscope state file, or an incomplete one (no " + STATE + ")");
             }
             try (InputStream in = z.getInputStream(e)) {
                 return Json.mapper().readTree(in.readAllBytes()).path("epoch").asInt(-1);
