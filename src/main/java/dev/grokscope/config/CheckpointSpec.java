@@ -31,9 +31,9 @@ public record CheckpointSpec(int everyEpochs, int everySeconds, int keep, int tr
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < epochs.size(); i++) {
             Integer e = epochs.get(i);
-            Check.that(e != null, "checkpoint.epochs[" + i + "]", "must be an epoch number", "null");
-            Check.range(e, 0, 10_000_000, "checkpoint.epochs[" + i + "]");
-            Check.that(seen.add(e), "checkpoint.epochs[" + i + "]", "must not repeat an epoch", e);
+            Check.that(e != null, "checkpoint.epochs", "must be an epoch number", "null");
+            Check.range(e, 0, 10_000_000, "checkpoint.epochs");
+            Check.that(seen.add(e), "checkpoint.epochs", "must not repeat an epoch", e);
         }
         List<Integer> sorted = new ArrayList<>(epochs);
         sorted.sort(null);
