@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  * {@code grokscope analyze PATH... [--json]}: the spectra and metrics of weight matrices, like
  * WeightWatcher's {@code analyze()}.
  *
- * <p>PATHs are read by {@link MatrixSources} (.npy, run directory, DL4J zip, SameDiff file). All are
+ * <p>PATHs are read by {@link MatrixSources} (.npy, .npz, .safetensors, run directory, state, DL4J zip,
+ * SameDiff file). All are
  * read and validated before anything is printed; a broken rule is a
  * {@link dev.grokscope.BadInputException} naming the file and the rule (the CLI's main turns it into
  * one line and exit code 2). Matrix names must be unique across PATHs; a name seen twice is prefixed
@@ -38,8 +39,9 @@ import picocli.CommandLine.Spec;
         description = "Singular values, WeightWatcher and Yunis et al. metrics of weight matrices.")
 public final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "PATH",
-            description = ".npy matrix, run directory (weights/final/*.npy), DL4J model zip or SameDiff file")
-    List<Path> paths = new ArrayList<>();
+            description = ".npy matrix, .npz archive, .safetensors file, run directory (weights/final/*.npy), state "
+                    + "(RUN@EPOCH, RUN@last, RUN@E1..E2, state .zip), DL4J model zip or SameDiff file")
+    List<String> paths = new ArrayList<>();
 
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
@@ -50,7 +52,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws JsonProcessingException {
         List<NamedMatrix> matrices = new ArrayList<>();
-        for (Path p : paths) {
+        for (String p : paths) {
             matrices.addAll(MatrixSources.read(p));
         }
         Map<String, Integer> seen = new HashMap<>();

@@ -13,7 +13,8 @@ import java.io.PrintWriter;
 @Command(name = "grokscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Grokking experiments on Deeplearning4j, instrumented with the spectra of the weights.",
         subcommands = {RunCommand.class, SweepCommand.class, AnalyzeCommand.class, ReportCommand.class, DoctorCommand.class,
-                BenchCommand.class, WarnCommand.class, CommandLine.HelpCommand.class})
+                EvalCommand.class, LowrankCommand.class, InterpolateCommand.class, AverageCommand.class,
+                WarnCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for input that breaks a rule (config, file, argument). */
     public static final int BAD_INPUT = 2;

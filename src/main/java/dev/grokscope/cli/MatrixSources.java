@@ -2,6 +2,12 @@ package dev.grokscope.cli;
 
 import dev.grokscope.BadInputException;
 import dev.grokscope.results.Npy;
+import dev.grokscope.results.Npz;
+import dev.grokscope.results.SafeTensors;
+import dev.grokscope.state.RunStates;
+import dev.grokscope.state.State;
+import dev.grokscope.state.StateFile;
+import dev.grokscope.state.StateRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +31,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>A PATH is: an {@code .npy} matrix (named by its file name without .npy); a run directory (every
  * {@code weights/final/*.npy}, named likewise, e.g. {@code layers.0.W}; 1-D arrays such as biases are
- * skipped there); a DL4J model zip (MultiLayerNetwork params as {@code layers.<i>.<param>},
+ * skipped there; a run without them: its final state); a state reference ({@code RUN@EPOCH},
+ * {@code RUN@last}, {@code RUN@E1..E2}) or state file (its weight matrices, named as in the run); an
+ * {@code .npz} archive (every 2-D array, by entry name; others skipped); a {@code .safetensors} file
+ * (every 2-D floating-point tensor, by name; see {@link SafeTensors}); a DL4J model zip (MultiLayerNetwork params as {@code layers.<i>.<param>},
  * ComputationGraph params as {@code <vertex>.<param>}; biases and other 1-D params skipped); or any
  * other file, read as a SameDiff model ({@code SameDiff.load(file, false)}: every 2-D trainable variable
  * by its name). Every rule broken is a {@link BadInputException} naming the file and the rule.
@@ -35,11 +44,22 @@ final class MatrixSources {
     }
 
     /** All matrices behind {@code path}, in a stable order (sorted file names, parameter order). */
-    static List<NamedMatrix> read(Path path) {
+    static List<NamedMatrix> read(String arg) {
+        Path path = Path.of(arg);
         if (!Files.exists(path)) {
+            if (arg.contains("@")) {
+                List<NamedMatrix> out = new ArrayList<>();
+                for (StateRef r : StateRef.parse(arg)) {
+                    out.addAll(state(r.label(), r.read()));
+                }
+                return out;
+            }
             throw new BadInputException(path + ": no such file or directory");
         }
         if (Files.isDirectory(path)) {
+            if (!Files.isDirectory(path.resolve("weights").resolve("final")) && Files.isRegularFile(RunStates.finalFile(path))) {
+                return state(arg, StateRef.one(arg).read());
+            }
             return runDirectory(path);
         }
         String name = path.getFileName().toString();
@@ -47,10 +67,46 @@ final class MatrixSources {
         if (lower.endsWith(".npy")) {
             return List.of(npy(path, stripNpy(name), true));
         }
+        if (lower.endsWith(".npz")) {
+            return arrays(path.toString(), Npz.read(path));
+        }
+        if (lower.endsWith(".safetensors")) {
+            return arrays(path.toString(), SafeTensors.read(path));
+        }
+        if (lower.endsWith(".zip") && StateFile.looksLikeState(path)) {
+            return state(arg, StateFile.read(path));
+        }
         if (lower.endsWith(".zip")) {
             return dl4jModel(path);
         }
         return sameDiff(path);
+    }
+
+    /** The weight matrices of a state, under their stable names. */
+    private static List<NamedMatrix> state(String source, State s) {
+        List<NamedMatrix> out = new ArrayList<>();
+        for (String m : s.matrices()) {
+            Npy.Array a = s.params().get(m);
+            out.add(validated(source, m, a.matrix(), a.shape()[0], a.shape()[1]));
+        }
+        if (out.isEmpty()) {
+            throw new BadInputException(source + ": state has no weight matrices");
+        }
+        return out;
+    }
+
+    /** The 2-D arrays of an archive (others, e.g. biases, skipped). */
+    private static List<NamedMatrix> arrays(String source, java.util.Map<String, Npy.Array> arrays) {
+        List<NamedMatrix> out = new ArrayList<>();
+        arrays.forEach((name, a) -> {
+            if (a.shape().length == 2) {
+                out.add(validated(source, name, a.matrix(), a.shape()[0], a.shape()[1]));
+            }
+        });
+        if (out.isEmpty()) {
+            throw new BadInputException(source + ": no 2-D floating-point arrays to analyse");
+        }
+        return out;
     }
 
     private static List<NamedMatrix> runDirectory(Path dir) {

@@ -14,15 +14,20 @@ import dev.grokscope.listen.InterruptListener;
 import dev.grokscope.listen.MetricsWriter;
 import dev.grokscope.listen.ProgressReporter;
 import dev.grokscope.listen.SpectraRecorder;
+import dev.grokscope.listen.StateWriter;
 import dev.grokscope.model.Network;
 import dev.grokscope.model.Networks;
 import dev.grokscope.results.AtomicFiles;
 import dev.grokscope.results.Checkpoint;
+import dev.grokscope.results.Json;
 import dev.grokscope.results.Provenance;
 import dev.grokscope.results.RunDirectory;
 import dev.grokscope.results.RunRecord;
 import dev.grokscope.results.Summary;
 import dev.grokscope.results.WriterLock;
+import dev.grokscope.state.State;
+import dev.grokscope.state.StateFile;
+import dev.grokscope.state.StateLoader;
 import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.Trainer;
@@ -39,7 +44,9 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one experiment into a run directory: builds data and network, attaches the listeners, trains,
@@ -70,12 +77,15 @@ public final class ExperimentRunner {
         dir.create();
         try (WriterLock lock = dir.lock()) {
             AtomicFiles.writeString(dir.config(), ConfigLoader.toYaml(experiment));
+            Map<String, Object> provenance = Provenance.collect(backend, command);
             RunRecord record = RunRecord.start(dir.runJson(), dir.root().getFileName().toString(), experiment.seed(),
-                    Provenance.collect(backend, command));
+                    provenance);
             record.put("parameters", network.parameterCount());
             record.put("train_examples", split.train().size());
             record.put("val_examples", split.val().size());
-            return train(experiment, dir, record, network, split, 0, List.of(), progress);
+            Map<String, Object> all = new LinkedHashMap<>(provenance);
+            all.put("name", dir.root().getFileName().toString());
+            return train(experiment, dir, record, network, split, 0, List.of(), progress, stateProvenance(all));
         }
     }
 
@@ -114,9 +124,13 @@ public final class ExperimentRunner {
         refuseFinished(dir); // again, now that no one else can be writing it
         Experiment experiment = ConfigLoader.load(dir.config(), List.of());
         List<Path> checkpoints = Checkpoint.list(root);
-        Checkpoint.Loaded ck = checkpoints.isEmpty() ? null : Checkpoint.read(checkpoints.get(checkpoints.size() - 1));
+        Path ckFile = checkpoints.isEmpty() ? null : checkpoints.get(checkpoints.size() - 1);
+        State ck = ckFile == null ? null : StateFile.read(ckFile);
         if (ck != null && ck.seed() != experiment.seed()) {
-            throw new BadInputException(ck.file() + ": checkpoint of seed " + ck.seed() + ", config says " + experiment.seed());
+            throw new BadInputException(ckFile + ": checkpoint of seed " + ck.seed() + ", config says " + experiment.seed());
+        }
+        if (ck != null && !ck.hasOptimizer()) {
+            throw new BadInputException(ckFile + ": checkpoint has no optimizer state; cannot resume from it");
         }
         int after = ck == null ? 0 : ck.epoch();
         List<Evaluation> earlier = new ArrayList<>();
@@ -134,19 +148,22 @@ public final class ExperimentRunner {
         Split split = Split.of(experiment.data(), experiment.seeds());
         Network network = Networks.build(experiment);
         if (ck != null) {
-            ck.restoreInto(network.parameters(), network.optimizerState());
-            network.restoreSteps(ck.steps());
+            StateLoader.restore(ck, network, ckFile.toString());
             LOG.info("resuming {} after epoch {} (step {})", root, after, ck.steps());
         } else {
             LOG.info("no checkpoint in {}: starting it again from epoch 0", root);
         }
         RunRecord record = RunRecord.resume(dir.runJson(), after);
         record.put("command_resumed", command);
-        return train(experiment, dir, record, network, split, after, earlier, progress);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> runJson = Json.mapper().readValue(dir.runJson().toFile(), LinkedHashMap.class);
+        return train(experiment, dir, record, network, split, after, earlier, progress, stateProvenance(runJson));
     }
 
     private static Outcome train(Experiment experiment, RunDirectory dir, RunRecord record, Network network, Split split,
-                                 int after, List<Evaluation> earlier, ProgressReporter.Mode progress) throws IOException {
+                                 int after, List<Evaluation> earlier, ProgressReporter.Mode progress,
+                                 Map<String, Object> provenance) throws IOException {
+        String config = ConfigLoader.toYaml(experiment);
         GrokTracker grok = new GrokTracker(experiment.training().stopAtGrok());
         grok.replay(earlier);
         List<TrainingListener> listeners = new ArrayList<>();
@@ -163,10 +180,11 @@ public final class ExperimentRunner {
         if (experiment.instrumentation().finalWeights()) {
             listeners.add(new FinalWeightsWriter(dir.finalWeights()));
         }
+        listeners.add(new StateWriter(dir.root(), experiment.checkpoint(), experiment.seed(), config, provenance));
         listeners.add(new ProgressReporter(progress));
         EndCapture end = new EndCapture();
         listeners.add(end);
-        listeners.add(new CheckpointWriter(dir.root(), experiment.checkpoint(), experiment.seed(),
+        listeners.add(new CheckpointWriter(dir.root(), experiment.checkpoint(), experiment.seed(), config, provenance,
                 spectra == null ? List.of() : List.of(spectra)));
 
         Trainer trainer = new Trainer(network, split, experiment.training(), experiment.seeds().shuffle(), listeners);
@@ -197,6 +215,15 @@ public final class ExperimentRunner {
             LOG.warn("run interrupted: {}; continue with: grokscope run --resume {}", message, dir.root());
         }
         return new Outcome(dir.root(), status, grok, end.ctx == null ? Double.NaN : end.ctx.msPerStep(), message);
+    }
+
+    /** What every state of a run records of where it came from: the run and the code that trained it. */
+    private static Map<String, Object> stateProvenance(Map<String, Object> runJson) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        for (String k : List.of("name", "grokscope_version", "git_commit", "git_dirty", "dl4j_version", "host")) {
+            p.put(k, runJson.get(k));
+        }
+        return p;
     }
 
     /** Figures and report.html; a report that cannot be drawn never fails the run it reports on. */

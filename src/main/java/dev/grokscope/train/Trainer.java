@@ -3,9 +3,10 @@ package dev.grokscope.train;
 import dev.grokscope.backend.NativeMemory;
 import dev.grokscope.config.TrainingSpec;
 import dev.grokscope.data.ModularDataset;
+import dev.grokscope.eval.Evaluator;
+import dev.grokscope.eval.Scores;
 import dev.grokscope.data.Split;
 import dev.grokscope.model.Network;
-import dev.grokscope.model.Objectives;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -14,7 +15,7 @@ import java.util.SplittableRandom;
 
 /**
  * The training loop: steps through epochs and fires events. It knows nothing of spectra, files or
- * plots; listeners do.
+ * plots; listeners do. Evaluation is the {@link Evaluator}'s, the same every post-hoc command uses.
  */
 public final class Trainer {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
@@ -22,10 +23,9 @@ public final class Trainer {
     private final TrainingSpec spec;
     private final List<TrainingListener> listeners;
     private final ModularDataset train;
-    private final ModularDataset val;
+    private final Evaluator evaluator;
     private final INDArray trainX;
     private final INDArray trainY;
-    private final INDArray valX;
     private final long shuffleSeed;
     private final NativeMemory nativeMemory = NativeMemory.fromSystemProperty();
 
@@ -34,10 +34,9 @@ public final class Trainer {
         this.spec = spec;
         this.listeners = List.copyOf(listeners);
         this.train = split.train();
-        this.val = split.val();
-        this.trainX = network.features(train);
+        this.evaluator = new Evaluator(network, split);
+        this.trainX = evaluator.trainFeatures();
         this.trainY = oneHot(train.labels(), train.p(), trainX);
-        this.valX = network.features(val);
         this.shuffleSeed = shuffleSeed;
     }
 
@@ -133,35 +132,9 @@ public final class Trainer {
     }
 
     private Evaluation evaluate(TrainingContext ctx) {
-        Objectives.LossAccuracy tr = lossAccuracy(trainX, train);
-        Objectives.LossAccuracy va = lossAccuracy(valX, val);
-        return new Evaluation(ctx.epoch(), ctx.step(), tr.loss(), tr.accuracy(), va.loss(), va.accuracy(),
-                weightNorm(), ctx.elapsed());
-    }
-
-    /**
-     * Loss and accuracy on one split. The outputs (megabytes for a large validation set) are freed at
-     * once: left to the garbage collector, which a small Java heap rarely runs, their native memory
-     * piled up evaluation after evaluation.
-     */
-    private Objectives.LossAccuracy lossAccuracy(INDArray features, ModularDataset data) {
-        INDArray out = network.output(features);
-        try {
-            return Objectives.evaluate(out, data.labels(), network.loss(), network.outputKind());
-        } finally {
-            if (out.closeable()) {
-                out.close();
-            }
-        }
-    }
-
-    private double weightNorm() {
-        double sq = 0;
-        for (INDArray a : network.parameters().values()) {
-            double n = a.norm2Number().doubleValue();
-            sq += n * n;
-        }
-        return Math.sqrt(sq);
+        Scores s = evaluator.evaluate();
+        return new Evaluation(ctx.epoch(), ctx.step(), s.trainLoss(), s.trainAccuracy(), s.valLoss(), s.valAccuracy(),
+                s.weightNorm(), ctx.elapsed());
     }
 
     private static INDArray oneHot(int[] labels, int classes, INDArray like) {
