@@ -44,9 +44,8 @@ import java.util.stream.Collectors;
  * {@code blocks.<i>.attn.W_Q|W_K|W_V} [d, heads*d_head] (head h owns columns h*d_head ..),
  * {@code blocks.<i>.attn.W_O} [heads*d_head, d] (head h owns those rows), {@code blocks.<i>.ln2.w|b},
  * {@code blocks.<i>.mlp.W_in} [d, d_mlp], {@code .b_in}, {@code .W_out} [d_mlp, d], {@code .b_out},
- * {@code ln_final.w|b} (pre-LN only), {@code unembed.W_U} [d, p]. Weights start as the PyTorch reference
- * (shared/bench/torch_ref.py): N(0, 1/d) for W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_U and N(0, 1/d_mlp)
- * for W_out, times {@code initScale}; biases 0, LayerNorm gains 1.
+ * {@code ln_final.w|b} (pre-LN only), {@code unembed.W_U} [d, p]. Weights start as in Nanda et al.'s code:
+ * N(0, 1/d) for W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_U and N(0, 1/d_mlp) for W_out, times {@code initScale}; biases 0, LayerNorm gains 1.
  *
  * <p>{@link #matrices()} returns the 2-D weights only; the per-head splits Yunis et al. compare are in
  * {@link #headMatrices()} (copies), kept out of {@code matrices()} so that spectra cost stays one SVD per
