@@ -15,7 +15,6 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -29,7 +28,7 @@ import java.util.Map;
  *
  * <p>The input x = [onehot(a), onehot(b)] (width 2p), so the first layer's pre-activation
  * {@code x U + c} is the row gather {@code U[a] + U[p + b] + c} (what the dense product computes, to the
- * bit: every other term is an exact zero), and its weight gradient {@code x^T dH} is a scatter-add of
+ * bit: every other term is an exact zero; a loop over the native buffers), and its weight gradient {@code x^T dH} is a scatter-add of
  * the rows of dH into rows a and p + b (a segment sum). DL4J computes both as dense products with the
  * 2p-wide one-hot matrix, plus the gradient with respect to the input, which nothing reads: for the
  * quickstart about two thirds of a step's FLOPs. The other layers, the activations and the loss are
@@ -89,7 +88,6 @@ final class MlpKernel {
     private final class Buffers {
         final INDArray a;        // [n] int indices of x's first token, and of the second plus p
         final INDArray b;
-        final INDArray gathered; // [n, w0]
         final INDArray scatter;  // [2p, w0] the first layer's weight gradient, c order
         int[] tokenA;            // a and p + b per example, for the scatter-add
         int[] tokenB;
@@ -116,7 +114,6 @@ final class MlpKernel {
                         z[i] = Nd4j.create(t, n, width);
                     }
                 }
-                gathered = Nd4j.create(t, n, weight(0).columns());
                 scatter = Nd4j.create(t, 2L * p, weight(0).columns());
             }
         }
@@ -162,10 +159,7 @@ final class MlpKernel {
 
     private Buffers forward(INDArray features) {
         Buffers buf = buffers(features);
-        INDArray u = weight(0).dup('c');
-        gather(u, buf.a, buf.pre[0]);
-        gather(u, buf.b, buf.gathered);
-        buf.pre[0].addi(buf.gathered);
+        gatherAdd(weight(0).dup('c'), buf, buf.pre[0]);
         for (int i = 0; i < layers; i++) {
             if (i > 0) {
                 Nd4j.gemm(buf.act[i - 1], weight(i), buf.pre[i], false, false, 1, 0);
@@ -178,9 +172,47 @@ final class MlpKernel {
         return buf;
     }
 
-    private static void gather(INDArray source, INDArray indices, INDArray out) {
-        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(source, indices).addOutputs(out)
-                .addIntegerArguments(0).build());
+    /**
+     * {@code out[e] = u[a_e] + u[p + b_e]}: x u for the one-hot x, a loop over the native buffers (the
+     * same two-term sum the dense product computes; M2.1's gather op took twice as long, plus an add).
+     */
+    private void gatherAdd(INDArray u, Buffers buf, INDArray out) {
+        int n = (int) out.rows();
+        int w = (int) out.columns();
+        int[] a = buf.tokenA;
+        int[] b = buf.tokenB;
+        int base = (int) u.offset();
+        if (t == DataType.DOUBLE) {
+            java.nio.DoubleBuffer in = doubles(u);
+            java.nio.DoubleBuffer o = doubles(out);
+            for (int e = 0; e < n; e++) {
+                int ra = base + a[e] * w;
+                int rb = base + b[e] * w;
+                int row = e * w;
+                for (int c = 0; c < w; c++) {
+                    o.put(row + c, in.get(ra + c) + in.get(rb + c));
+                }
+            }
+        } else {
+            java.nio.FloatBuffer in = floats(u);
+            java.nio.FloatBuffer o = floats(out);
+            for (int e = 0; e < n; e++) {
+                int ra = base + a[e] * w;
+                int rb = base + b[e] * w;
+                int row = e * w;
+                for (int c = 0; c < w; c++) {
+                    o.put(row + c, in.get(ra + c) + in.get(rb + c));
+                }
+            }
+        }
+    }
+
+    private static java.nio.FloatBuffer floats(INDArray x) {
+        return x.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static java.nio.DoubleBuffer doubles(INDArray x) {
+        return x.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
     }
 
     /** One optimiser step on the batch: DL4J's {@code fit(DataSet)} for this network, computed by hand. */
@@ -232,8 +264,8 @@ final class MlpKernel {
         int[] a = buf.tokenA;
         int[] b = buf.tokenB;
         if (t == DataType.DOUBLE) {
-            java.nio.DoubleBuffer in = src.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
-            java.nio.DoubleBuffer o = out.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
+            java.nio.DoubleBuffer in = doubles(src);
+            java.nio.DoubleBuffer o = doubles(out);
             int base = (int) src.offset();
             for (int i = 0; i < o.capacity(); i++) {
                 o.put(i, 0);
@@ -249,8 +281,8 @@ final class MlpKernel {
                 }
             }
         } else {
-            java.nio.FloatBuffer in = src.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-            java.nio.FloatBuffer o = out.data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            java.nio.FloatBuffer in = floats(src);
+            java.nio.FloatBuffer o = floats(out);
             int base = (int) src.offset();
             for (int i = 0; i < o.capacity(); i++) {
                 o.put(i, 0f);
