@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # grokscope vs the PyTorch peer on the quickstart (Gromov's MLP, p = 97), same machine, same threads.
-# Prints ms/step, epochs to grok and peak RSS of each. Needs Debian's python3-torch for the peer.
+# Prints ms/step, epochs to grok and peak RSS of each (the peer: experiments/torch_peer.py). Needs Debian's python3-torch for the peer.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 threads="${THREADS:-2}"
-peer="${PEER:-../shared/bench/torch_ref.py}"
 out="$(mktemp -d)"
 export OMP_NUM_THREADS="$threads"
 
@@ -21,13 +20,10 @@ print(f"grokscope  ms/step {s['ms_per_step']:.1f}  train99 {s['epoch_train_99']}
 PY
 
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-  /usr/bin/time -f '%M' -o "$out/pt.rss" /usr/bin/python3 "$peer" --model gromov --p 97 --frac 0.5 --width 500 \
-    --lr 1e-2 --wd 5 --epochs 150 --eval-every 1 --threads "$threads" > "$out/pt.txt"
-  pt_rss=$(( $(cat "$out/pt.rss") / 1024 ))
-  tail -n 1 "$out/pt.txt" | python3 -c "
+  /usr/bin/python3 experiments/torch_peer.py --model gromov --train-epochs 150 --threads "$threads" | python3 -c "
 import json, sys
 s = json.loads(sys.stdin.read())
-print(f\"pytorch    ms/step {s['ms_per_step']:.1f}  train99 {s['epoch_train99']}  val99 {s['epoch_val99']}  peak RSS $pt_rss MB\")"
+print(f\"pytorch    ms/step {s['ms_per_step']['mean']:.1f}  train99 {s['epoch_train99']}  val99 {s['epoch_val99']}  peak RSS {s['peak_rss_mb']} MB\")"
 else
   echo "pytorch    (not installed: apt-get install python3-torch)"
 fi

@@ -33,21 +33,42 @@ import java.util.Map;
  * and y (width 2p) through {@code depth} dense layers to p outputs. Weights start N(0, 1/fan_in)
  * times {@code initScale}; biases at zero. Parameters are named {@code layers.<i>.W} (fan_in x fan_out,
  * as DL4J stores them: {@code h = x W}) and {@code layers.<i>.b}; layer {@code depth} is the output.
+ *
+ * <p>Steps and outputs run in {@link MlpKernel} (the one-hot first layer as a row gather, gradients by
+ * hand, DL4J's updater on the network's own parameters and state); the network's {@code fit} is the
+ * reference it is tested against.
  */
 public final class Mlp implements Network {
     private final MultiLayerNetwork net;
     private final MlpSpec spec;
     private final int p;
     private final DataType dtype;
+    /** The hand-written step and forward pass, or null on DL4J's own path (tests). */
+    private final MlpKernel kernel;
 
-    private Mlp(MultiLayerNetwork net, MlpSpec spec, int p, DataType dtype) {
+    private Mlp(MultiLayerNetwork net, MlpSpec spec, int p, DataType dtype, boolean handWritten) {
         this.net = net;
         this.spec = spec;
         this.p = p;
         this.dtype = dtype;
+        this.kernel = handWritten ? new MlpKernel(net, p, spec.bias(), dtype) : null;
     }
 
+    /** How a step is computed. */
+    enum Path {
+        /** {@link MlpKernel}: the one-hot first layer as a gather, gradients by hand, DL4J's updater. */
+        KERNEL,
+        /** {@code MultiLayerNetwork.fit} and {@code output}: the reference the kernel is tested against. */
+        DL4J
+    }
+
+    /** The MLP of {@code spec} for modulus p, stepped by {@link MlpKernel}. */
     public static Mlp build(MlpSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
+        return build(spec, p, opt, training, initSeed, Path.KERNEL);
+    }
+
+    /** As {@link #build}, on the given path; both draw the same initial weights from one seed. */
+    static Mlp build(MlpSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed, Path path) {
         DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
                 .seed(initSeed)
@@ -72,7 +93,7 @@ public final class Mlp implements Network {
                 net.getLayer(i).getParam("W").muli(spec.initScale());
             }
         }
-        return new Mlp(net, spec, p, dtype);
+        return new Mlp(net, spec, p, dtype, path == Path.KERNEL);
     }
 
     /**
@@ -111,12 +132,16 @@ public final class Mlp implements Network {
 
     @Override
     public void step(INDArray features, INDArray targets) {
-        net.fit(new DataSet(features, targets));
+        if (kernel != null) {
+            kernel.step(features, targets);
+        } else {
+            net.fit(new DataSet(features, targets));
+        }
     }
 
     @Override
     public INDArray output(INDArray features) {
-        return net.output(features, false);
+        return kernel != null ? kernel.output(features) : net.output(features, false);
     }
 
     @Override

@@ -44,20 +44,18 @@ import java.util.stream.Collectors;
  * {@code blocks.<i>.attn.W_Q|W_K|W_V} [d, heads*d_head] (head h owns columns h*d_head ..),
  * {@code blocks.<i>.attn.W_O} [heads*d_head, d] (head h owns those rows), {@code blocks.<i>.ln2.w|b},
  * {@code blocks.<i>.mlp.W_in} [d, d_mlp], {@code .b_in}, {@code .W_out} [d_mlp, d], {@code .b_out},
- * {@code ln_final.w|b} (pre-LN only), {@code unembed.W_U} [d, p]. Weights start as the PyTorch reference
- * (shared/bench/torch_ref.py): N(0, 1/d) for W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_U and N(0, 1/d_mlp)
- * for W_out, times {@code initScale}; biases 0, LayerNorm gains 1.
+ * {@code ln_final.w|b} (pre-LN only), {@code unembed.W_U} [d, p]. Weights start as in Nanda et al.'s code:
+ * N(0, 1/d) for W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_U and N(0, 1/d_mlp) for W_out, times {@code initScale}; biases 0, LayerNorm gains 1.
  *
  * <p>{@link #matrices()} returns the 2-D weights only; the per-head splits Yunis et al. compare are in
  * {@link #headMatrices()} (copies), kept out of {@code matrices()} so that spectra cost stays one SVD per
  * weight.
  *
- * <p>Last-position shortcut: with one block only the residual stream at '=' reaches the loss, so
- * queries, the MLP and the unembedding are computed at that position only (keys and values at all
- * three): same loss and gradients, ~2.3x fewer FLOPs. Deeper models take the full path. For one block
- * without LayerNorm (Nanda's model) steps and outputs run in {@link OneBlockKernel}, the shortcut written
- * by hand with ND4J matrix products: SameDiff's per-op session overhead made a step ~5-10x slower. The
- * SameDiff graph stays the reference: tests check the kernel's loss and gradients against it.
+ * <p>Steps and outputs run in {@link TransformerKernel}: forward and backward written by hand with ND4J
+ * matrix products, for every option above, computing the last position only where that is exact (the
+ * last block's queries, MLP and unembedding). SameDiff's per-op session overhead made a step 3-10x
+ * slower. The SameDiff graph (every position through every block) stays as the reference
+ * ({@link Path#GRAPH}): tests check the kernel's loss, gradients and logits against it in float64.
  *
  * <p>Optimiser: {@code optimizer.decayBiases = false} exempts every 1-D parameter (MLP biases, LayerNorm
  * gains and offsets) from weight decay, as nanoGPT does; Nanda's AdamW decays everything ({@code true}).
@@ -86,22 +84,20 @@ public final class Transformer implements Network {
     private final TransformerSpec spec;
     private final int p;
     private final DataType dtype;
-    private final boolean lastPositionOnly;
     private final Map<String, INDArray> params;
     private final DecoupledOptimizer optimizer;
     private final Map<String, INDArray> feed = new HashMap<>();
     private final List<String> paramNames;
-    /** The hand-written fast path, or null where it does not apply (LayerNorm, more blocks, tests). */
-    private final OneBlockKernel kernel;
+    /** The hand-written fast path, or null on the reference path (tests). */
+    private final TransformerKernel kernel;
 
-    private Transformer(SameDiff sd, TransformerSpec spec, int p, DataType dtype, boolean lastPositionOnly,
-                        Map<String, INDArray> params, OptimizerSpec opt, OneBlockKernel kernel) {
+    private Transformer(SameDiff sd, TransformerSpec spec, int p, DataType dtype,
+                        Map<String, INDArray> params, OptimizerSpec opt, TransformerKernel kernel) {
         this.kernel = kernel;
         this.sd = sd;
         this.spec = spec;
         this.p = p;
         this.dtype = dtype;
-        this.lastPositionOnly = lastPositionOnly;
         this.params = Collections.unmodifiableMap(params);
         this.paramNames = List.copyOf(params.keySet());
         Set<String> decayed = params.entrySet().stream()
@@ -112,41 +108,28 @@ public final class Transformer implements Network {
 
     /** How a step is computed. */
     enum Path {
-        /** SameDiff, every position through every block. */
-        FULL,
-        /** SameDiff with the last-position shortcut (one block). */
-        LAST_POSITION,
-        /** {@link OneBlockKernel}: the shortcut written by hand (one block, no LayerNorm). */
-        KERNEL
+        /** {@link TransformerKernel}: the fast path, for every spec. */
+        KERNEL,
+        /** The SameDiff graph, every position through every block: the reference the kernel is tested against. */
+        GRAPH
     }
 
-    /**
-     * The transformer of {@code spec} for modulus p: the hand-written kernel for one block without
-     * LayerNorm, the SameDiff last-position shortcut for one block with LayerNorm, the full graph otherwise.
-     */
+    /** The transformer of {@code spec} for modulus p, on the hand-written kernel. */
     public static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
-        Path path = OneBlockKernel.covers(spec) ? Path.KERNEL : spec.nLayers() == 1 ? Path.LAST_POSITION : Path.FULL;
-        return build(spec, p, opt, training, initSeed, path);
+        return build(spec, p, opt, training, initSeed, Path.KERNEL);
     }
 
-    /** As {@link #build}, on the given path (the shortcut and the kernel need one block). */
+    /** As {@link #build}, on the given path; both draw the same initial weights from one seed. */
     static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed,
                              Path path) {
-        if (path == Path.KERNEL && !OneBlockKernel.covers(spec)) {
-            throw new IllegalArgumentException("the kernel needs one block without LayerNorm");
-        }
-        boolean lastPositionOnly = path != Path.FULL;
-        if (lastPositionOnly && spec.nLayers() != 1) {
-            throw new IllegalArgumentException("the last-position shortcut needs nLayers == 1, got " + spec.nLayers());
-        }
         DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         Graph g = new Graph(spec, p, dtype, initSeed);
-        g.build(lastPositionOnly);
-        OneBlockKernel kernel = path == Path.KERNEL ? new OneBlockKernel(spec, p, dtype, g.params, g.fixedPositions) : null;
+        g.build();
+        TransformerKernel kernel = path == Path.KERNEL ? new TransformerKernel(spec, p, dtype, g.params, g.fixedPositions) : null;
         if (kernel == null) {
             createGradientsQuietly(g.sd);
         }
-        return new Transformer(g.sd, spec, p, dtype, lastPositionOnly, g.params, opt, kernel);
+        return new Transformer(g.sd, spec, p, dtype, g.params, opt, kernel);
     }
 
     /**
@@ -207,7 +190,7 @@ public final class Transformer implements Network {
             return param(name, Nd4j.ones(t, n));
         }
 
-        void build(boolean lastOnly) {
+        void build() {
             int v = p + 1;
             SDVariable x = sd.placeHolder(X, t, -1, (long) T * v);
             SDVariable y = sd.placeHolder(Y, t, -1, p);
@@ -221,15 +204,10 @@ public final class Transformer implements Network {
             }
             SDVariable r = emb.reshape(-1, T, d).add(pos);                       // [n, T, d]
             SDVariable last = sd.constant("select.last", Nd4j.create(t, T, 1).putScalar(T - 1, 0, 1.0));
-            SDVariable out;
-            if (lastOnly) {
-                out = lastPositionBlock(r, last);                                  // [n, d]
-            } else {
-                for (int i = 0; i < s.nLayers(); i++) {
-                    r = block(i, r);
-                }
-                out = r.mul(last).sum(1);                                          // [n, d]
+            for (int i = 0; i < s.nLayers(); i++) {
+                r = block(i, r);
             }
+            SDVariable out = r.mul(last).sum(1);                                   // [n, d]
             if (s.layerNorm() == TransformerSpec.Norm.PRE) {
                 out = layerNorm("ln_final", out, 1);
             }
@@ -261,33 +239,6 @@ public final class Transformer implements Network {
             in = pre ? layerNorm(b + "ln2", r, 2) : r;
             r = r.add(mlp(b, in.reshape(-1, d)).reshape(-1, T, d));
             return post ? layerNorm(b + "ln2", r, 2) : r;
-        }
-
-        /**
-         * The single block where only position T-1 feeds the loss: keys and values at every position,
-         * the query, attention output and MLP at the last one. No mask: the last position sees all.
-         */
-        SDVariable lastPositionBlock(SDVariable r, SDVariable last) {
-            String b = "blocks.0.";
-            boolean pre = s.layerNorm() == TransformerSpec.Norm.PRE;
-            boolean post = s.layerNorm() == TransformerSpec.Norm.POST;
-            SDVariable in = pre ? layerNorm(b + "ln1", r, 2) : r;                      // [n, T, d]
-            SDVariable[] w = attnWeights(b);
-            SDVariable flat = in.reshape(-1, d);
-            SDVariable inLast = in.mul(last).sum(1);                                // [n, d]
-            SDVariable q = inLast.mmul(w[0]).reshape(-1, 1, h, dh);
-            SDVariable k = flat.mmul(w[1]).reshape(-1, T, h, dh);
-            SDVariable val = flat.mmul(w[2]).reshape(-1, T, h, dh);
-            SDVariable scores = q.mul(k).sum(3).mul(1.0 / Math.sqrt(dh));          // [n, T, h]
-            SDVariable att = sd.nn.softmax(scores, 1).reshape(-1, T, h, 1);
-            SDVariable z = att.mul(val).sum(1).reshape(-1, (long) h * dh);         // [n, h*dh]
-            SDVariable res = r.mul(last).sum(1).add(z.mmul(w[3]));                 // [n, d]
-            if (post) {
-                res = layerNorm(b + "ln1", res, 1);
-            }
-            in = pre ? layerNorm(b + "ln2", res, 1) : res;
-            res = res.add(mlp(b, in));
-            return post ? layerNorm(b + "ln2", res, 1) : res;
         }
 
         SDVariable[] attnWeights(String b) {
@@ -510,11 +461,6 @@ public final class Transformer implements Network {
     @Override
     public void restoreSteps(long steps) {
         optimizer.restoreSteps(steps);
-    }
-
-    /** Whether this network computes only the last position (the one-block shortcut). */
-    public boolean lastPositionOnly() {
-        return lastPositionOnly;
     }
 
     /** The SameDiff graph (for gradient checks): placeholders {@code x} (features) and {@code y} (one-hot targets). */

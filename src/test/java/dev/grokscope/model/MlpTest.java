@@ -105,6 +105,79 @@ class MlpTest {
         a.parameters().forEach((k, v) -> assertEquals(v, b.parameters().get(k), k));
     }
 
+    /**
+     * The hand-written step (one-hot first layer as a gather, gradients by hand, DL4J's updater) equals
+     * {@code MultiLayerNetwork.fit} in float64 over several steps for every activation, loss, depth and
+     * bias setting, on two batch sizes in turn: parameters, updater state and iteration count, and the
+     * outputs, to 1e-10.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("kernelOptions")
+    void kernelStepsEqualFit(Activation act, Loss loss, int depth, boolean bias) {
+        MlpSpec spec = new MlpSpec(depth, 16, act, bias, loss, 1.0);
+        OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 0.01, 0.9, 0.98, 1e-8, 0.5, true, 0.9, 3);
+        Mlp fit = Mlp.build(spec, P, opt, DOUBLE, 9, Mlp.Path.DL4J);
+        Mlp kernel = Mlp.build(spec, P, opt, DOUBLE, 9, Mlp.Path.KERNEL);
+        Split s = Split.of(new DataSpec(P, Operation.ADD, 0.5, false), Seeds.of(4));
+        INDArray x = fit.features(s.train());
+        INDArray y = oneHot(s.train().labels(), DataType.DOUBLE);
+        INDArray xs = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 20), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        INDArray ys = y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 20), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        String what = act + " " + loss + " depth " + depth + " bias " + bias;
+        for (int step = 0; step < 4; step++) {
+            INDArray bx = step % 2 == 0 ? x : xs;
+            INDArray by = step % 2 == 0 ? y : ys;
+            fit.step(bx, by);
+            kernel.step(bx, by);
+            for (String name : fit.parameters().keySet()) {
+                INDArray e = fit.parameters().get(name);
+                double err = e.sub(kernel.parameters().get(name)).norm2Number().doubleValue() / e.norm2Number().doubleValue();
+                assertTrue(err < 1e-10, what + ", step " + step + ": " + name + " off by " + err);
+            }
+            INDArray se = fit.optimizerState().get("updater");
+            double serr = se.sub(kernel.optimizerState().get("updater")).norm2Number().doubleValue() / se.norm2Number().doubleValue();
+            assertTrue(serr < 1e-10, what + ", step " + step + ": updater state off by " + serr);
+            assertEquals(fit.steps(), kernel.steps(), what);
+        }
+        INDArray out = fit.output(x);
+        double oerr = out.sub(kernel.output(x)).amaxNumber().doubleValue();
+        assertTrue(oerr < 1e-10 * Math.max(1, out.amaxNumber().doubleValue()), what + ": outputs off by " + oerr);
+    }
+
+    /** In float32 (the training default) the quickstart's model steps as fit does, to float rounding. */
+    @Test
+    void kernelStepsEqualFitInFloat32() {
+        TrainingSpec single = new TrainingSpec(10, 0, 1, TrainingSpec.DType.FLOAT32, false);
+        MlpSpec spec = new MlpSpec(1, 64, Activation.QUADRATIC, false, Loss.MSE, 1.0);
+        OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 0.01, 0.9, 0.98, 1e-8, 5, true, 0.9, 0);
+        Mlp fit = Mlp.build(spec, P, opt, single, 9, Mlp.Path.DL4J);
+        Mlp kernel = Mlp.build(spec, P, opt, single, 9, Mlp.Path.KERNEL);
+        Split s = Split.of(new DataSpec(P, Operation.ADD, 0.5, false), Seeds.of(4));
+        INDArray x = fit.features(s.train());
+        INDArray y = oneHot(s.train().labels(), DataType.FLOAT);
+        for (int step = 0; step < 3; step++) {
+            fit.step(x, y);
+            kernel.step(x, y);
+        }
+        for (String name : fit.parameters().keySet()) {
+            INDArray e = fit.parameters().get(name);
+            double err = e.sub(kernel.parameters().get(name)).norm2Number().doubleValue() / e.norm2Number().doubleValue();
+            assertTrue(err < 1e-5, name + " off by " + err);
+        }
+        assertTrue(fit.output(x).equalsWithEps(kernel.output(x), 1e-4));
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> kernelOptions() {
+        List<org.junit.jupiter.params.provider.Arguments> a = new java.util.ArrayList<>();
+        for (Activation act : Activation.values()) {
+            for (Loss loss : Loss.values()) {
+                a.add(org.junit.jupiter.params.provider.Arguments.of(act, loss, 1, false));
+                a.add(org.junit.jupiter.params.provider.Arguments.of(act, loss, 2, true));
+            }
+        }
+        return a.stream();
+    }
+
     private static Map<String, INDArray> copy(Map<String, INDArray> live) {
         Map<String, INDArray> m = new java.util.LinkedHashMap<>();
         live.forEach((k, v) -> m.put(k, v.dup()));

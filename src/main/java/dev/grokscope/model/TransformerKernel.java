@@ -1,0 +1,679 @@
+package dev.grokscope.model;
+
+import dev.grokscope.config.Activation;
+import dev.grokscope.config.TransformerSpec;
+import dev.grokscope.config.TransformerSpec.Norm;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Forward and backward pass of every transformer {@link TransformerSpec} allows (any number of blocks,
+ * LayerNorm off / pre / post, MLP biases on or off, ReLU or exact GELU, learned or sinusoidal positions,
+ * any batch size), written by hand with ND4J matrix products into buffers allocated once per batch
+ * size: the fast path of {@link Transformer}. It computes what the SameDiff graph computes
+ * (TransformerTest checks loss, every gradient and the logits against it in float64 for every option),
+ * without SameDiff's per-op session overhead (3.4x the CPU time on the Power config, ~10x on Nanda's, in M2.1).
+ *
+ * <p>Rows are position-major: row {@code j n + i} of the [3n, .] arrays is example i at position j.
+ * With c = 1/sqrt(d_head), s = embedScale, and per head:
+ * <pre>
+ *   R = s X W_E + W_pos                                        (X one-hot [3n, p+1])
+ *   block:  I = LN1(R) (pre) or R;  K = I W_K;  V = I W_V;  Q_j = c I_j W_Q
+ *           A_jk = softmax_{k &lt;= j}(Q_j . K_k);  Z_j = sum_{k &lt;= j} A_jk V_k
+ *           U = R_q + Z W_O;  R' = LN1(U) (post) or U
+ *           M = LN2(R') (pre) or R';  H = M W_in + b_in;  U' = R' + act(H) W_out + b_out
+ *           out = LN2(U') (post) or U'
+ *   logits = LN_final(out_2) W_U (pre) or out_2 W_U;  loss = mean cross-entropy
+ * </pre>
+ * LN(x) = (x - mean) / sqrt(var + 1e-5) w + b over the d features (biased variance, as PyTorch).
+ *
+ * <p>Last-position shortcut, where it is exact: only the residual stream at '=' (position 2) reaches
+ * the loss, so the last block computes its queries, attention output, MLP and LayerNorms after
+ * attention at that position only ({@code R_q} = R_2; keys and values at all three); earlier blocks
+ * feed every position of the next one and compute all three (queries at position j see keys 0..j).
+ * For one block this is Nanda's model at ~2.3x fewer FLOPs than the full computation. The backward
+ * pass is the chain rule of these lines in reverse (softmax: dS = A (dA - sum_k A_k dA_k); LayerNorm:
+ * dx = rstd (dy w - mean(dy w) - x^ mean(dy w x^))).
+ *
+ * <p>Memory. Activations, gradients and parameters live in arrays allocated outside any workspace,
+ * once per batch size; the temporaries of a pass (row sums and means, the softmax denominator,
+ * LayerNorm's products) are allocated in an ND4J workspace that is reset after every pass, so a
+ * training step allocates no new native memory once the first pass has sized the workspace. What ops
+ * still allocate outside it (op contexts, scalars) is bounded by {@link dev.grokscope.backend.NativeMemory}.
+ */
+final class TransformerKernel {
+    /** Positions a, b, '='. */
+    private static final int T = Transformer.T;
+    private static final int LAST = T - 1;
+    private final int d;
+    private final int h;
+    private final int dh;
+    private final int dm;
+    private final int v;
+    private final int p;
+    private final int layers;
+    private final Norm norm;
+    private final boolean gelu;
+    private final boolean bias;
+    private final boolean learnedPos;
+    private final double embedScale;
+    private final double c;
+    private final DataType t;
+    private final Map<String, INDArray> w;
+    private final INDArray pos;
+    private final Map<String, INDArray> grads = new LinkedHashMap<>();
+    /** Buffers by batch size, least recently used first: training batches and evaluation chunks. */
+    private final Map<Integer, Buffers> buffers = new LinkedHashMap<>(8, 0.75f, true);
+    /** Training batch, its remainder, evaluation chunk and its remainder: the sizes a run cycles through. */
+    private static final int MAX_BUFFER_SETS = 4;
+    private Buffers buf;
+    /** Temporaries of one pass; learns its size on the first pass and is reset after each. */
+    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+    /** One workspace per thread, shared by every kernel on it (it is reset after each pass). */
+    private static final String SCRATCH_ID = "grokscope-kernel";
+
+    TransformerKernel(TransformerSpec spec, int p, DataType t, Map<String, INDArray> params, INDArray fixedPositions) {
+        this.d = spec.dModel();
+        this.h = spec.nHeads();
+        this.dh = spec.dHead();
+        this.dm = spec.dMlp();
+        this.v = p + 1;
+        this.p = p;
+        this.layers = spec.nLayers();
+        this.norm = spec.layerNorm();
+        this.gelu = spec.activation() == Activation.GELU;
+        this.bias = spec.bias();
+        this.learnedPos = spec.positional() == TransformerSpec.Positional.LEARNED;
+        this.embedScale = spec.embedScale();
+        this.c = 1 / Math.sqrt(dh);
+        this.t = t;
+        this.w = params;
+        this.pos = learnedPos ? params.get("embed.W_pos") : fixedPositions;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            params.forEach((name, arr) -> grads.put(name, arr.ulike()));
+        }
+    }
+
+    /** Logits [n, p] at the last position (a buffer: copy it before the next call). */
+    INDArray forward(INDArray features) {
+        try (MemoryWorkspace ignored = scratch()) {
+            return forwardPass(features);
+        }
+    }
+
+    /**
+     * Gradients of the mean cross-entropy against one-hot {@code targets}, by parameter name; arrays owned
+     * by the kernel (valid until the next call).
+     */
+    Map<String, INDArray> gradients(INDArray features, INDArray targets) {
+        try (MemoryWorkspace ignored = scratch()) {
+            forwardPass(features);
+            backwardPass(targets);
+            return grads;
+        }
+    }
+
+    private static MemoryWorkspace scratch() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID);
+    }
+
+    // ---------------------------------------------------------------- buffers and views
+
+    /** Arrays allocated outside every workspace. */
+    private INDArray create(long rows, long cols) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.create(t, rows, cols);
+        }
+    }
+
+    /** Views of the arrays of one buffer set, made once (a view costs a Java object and a native descriptor). */
+    private static final class Views {
+        static final int BLOCK = 0;
+        static final int HEADS = 1;
+        static final int HEAD_COLUMN = 2;
+        static final int ROW = 3;
+        final int n;
+        final int h;
+        final int dh;
+        private final Map<INDArray, INDArray[][]> cache = new IdentityHashMap<>();
+
+        Views(int n, int h, int dh) {
+            this.n = n;
+            this.h = h;
+            this.dh = dh;
+        }
+
+        private INDArray view(INDArray a, int kind, int j) {
+            INDArray[][] byKind = cache.computeIfAbsent(a, k -> new INDArray[ROW + 1][]);
+            INDArray[] slots = byKind[kind];
+            if (slots == null || slots.length <= j) {
+                INDArray[] grown = new INDArray[Math.max(j + 1, 6)];
+                if (slots != null) {
+                    System.arraycopy(slots, 0, grown, 0, slots.length);
+                }
+                slots = byKind[kind] = grown;
+            }
+            INDArray v = slots[j];
+            if (v == null) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    v = switch (kind) {
+                        case BLOCK -> a.get(NDArrayIndex.interval((long) j * n, (long) (j + 1) * n), NDArrayIndex.all());
+                        case HEADS -> block(a, j).reshape('c', (long) n * h, dh);
+                        case HEAD_COLUMN -> row(a, j).reshape('c', (long) n * h, 1);
+                        default -> a.getRow(j);
+                    };
+                }
+                slots[j] = v;
+            }
+            return v;
+        }
+
+        /** Rows j n .. (j+1) n - 1 of a [m n, .] array: position j of every example. */
+        INDArray block(INDArray a, int j) {
+            return view(a, BLOCK, j);
+        }
+
+        /** Block j of an [m n, h*dh] array as [n*h, dh] (one row per example and head). */
+        INDArray heads(INDArray a, int j) {
+            return view(a, HEADS, j);
+        }
+
+        /** Row j of a [k, n*h] array as a column [n*h, 1]. */
+        INDArray headColumn(INDArray a, int j) {
+            return view(a, HEAD_COLUMN, j);
+        }
+
+        /** Row j of a [k, .] array. */
+        INDArray row(INDArray a, int j) {
+            return view(a, ROW, j);
+        }
+    }
+
+    /** A LayerNorm's saved forward state over some rows: normalised input, 1/sqrt(var + eps), output. */
+    private final class Ln {
+        final String name;
+        final INDArray xhat;
+        final INDArray rstd;  // [rows, 1]
+        final INDArray y;
+        INDArray dy;          // gradient into y's rows (set by the caller's backward pass)
+
+        Ln(String name, long rows) {
+            this.name = name;
+            xhat = create(rows, d);
+            rstd = create(rows, 1);
+            y = create(rows, d);
+        }
+    }
+
+    /** Activations and gradients of one block for one batch size. */
+    private final class Block {
+        final String prefix;
+        final boolean last;
+        /** Query positions: every one, or the last only (the shortcut). */
+        final int[] queries;
+        /** (query index, key position) pairs in the order of {@link #att}'s rows. */
+        final int[][] pairs;
+        final INDArray in;      // [3n, d] the residual stream entering the block (not owned)
+        final INDArray inRows;  // in at the query positions: [nq n, d]
+        final Ln ln1;           // pre: over in (3n rows); post: over u1
+        final INDArray attIn;   // I: ln1.y (pre) or in
+        final INDArray qIn;     // I at the query positions
+        final INDArray q;       // [nq n, hd], scaled by c
+        final INDArray k;       // [3n, hd]
+        final INDArray val;     // [3n, hd]
+        final INDArray att;     // [pairs, n h]: scores, then probabilities
+        final INDArray z;       // [nq n, hd]
+        final INDArray u1;      // [nq n, d] inRows + Z W_O
+        final INDArray r1;      // ln1.y (post) or u1
+        final Ln ln2;           // pre: over r1; post: over u2
+        final INDArray mlpIn;   // ln2.y (pre) or r1
+        final INDArray pre;     // [nq n, dm]
+        final INDArray act;     // [nq n, dm]
+        final INDArray u2;      // [nq n, d] r1 + act W_out + b_out
+        final INDArray out;     // ln2.y (post) or u2
+        // backward, allocated by the first backward pass
+        INDArray dOut;          // given by the caller: [nq n, d]
+        INDArray dU2;
+        INDArray dPre;
+        INDArray mask;
+        INDArray dMlpIn;        // pre only
+        INDArray dR1;
+        INDArray dU1;
+        INDArray dz;
+        INDArray dAtt;
+        INDArray dq;
+        INDArray dk;
+        INDArray dv;
+        INDArray dAttIn;        // [3n, d]; pre only (otherwise dIn)
+        INDArray dIn;           // [3n, d] gradient into in
+
+        Block(int i, boolean last, INDArray in, Buffers b) {
+            int n = b.n;
+            long hd = (long) h * dh;
+            this.prefix = "blocks." + i + ".";
+            this.last = last;
+            this.queries = last ? new int[] {LAST} : new int[] {0, 1, 2};
+            int np = 0;
+            for (int qp : queries) {
+                np += qp + 1;
+            }
+            pairs = new int[np][];
+            int idx = 0;
+            for (int qi = 0; qi < queries.length; qi++) {
+                for (int kp = 0; kp <= queries[qi]; kp++) {
+                    pairs[idx++] = new int[] {qi, kp};
+                }
+            }
+            long rq = (long) queries.length * n;
+            this.in = in;
+            this.inRows = last ? b.views.block(in, LAST) : in;
+            ln1 = norm == Norm.PRE ? new Ln(prefix + "ln1", 3L * n) : norm == Norm.POST ? new Ln(prefix + "ln1", rq) : null;
+            attIn = norm == Norm.PRE ? ln1.y : in;
+            qIn = last ? b.views.block(attIn, LAST) : attIn;
+            q = create(rq, hd);
+            k = create(3L * n, hd);
+            val = create(3L * n, hd);
+            att = create(pairs.length, (long) n * h);
+            z = create(rq, hd);
+            u1 = create(rq, d);
+            r1 = norm == Norm.POST ? ln1.y : u1;
+            ln2 = norm == Norm.OFF ? null : new Ln(prefix + "ln2", rq);
+            mlpIn = norm == Norm.PRE ? ln2.y : r1;
+            pre = create(rq, dm);
+            act = create(rq, dm);
+            u2 = create(rq, d);
+            out = norm == Norm.POST ? ln2.y : u2;
+        }
+
+        void ensureBackward(INDArray dOut, INDArray dIn, int n) {
+            this.dOut = dOut;
+            if (dU2 != null) {
+                return;
+            }
+            long hd = (long) h * dh;
+            long rq = (long) queries.length * n;
+            dU2 = norm == Norm.POST ? create(rq, d) : dOut;
+            dPre = create(rq, dm);
+            mask = create(rq, dm);
+            dMlpIn = norm == Norm.PRE ? create(rq, d) : null;
+            dR1 = create(rq, d);
+            dU1 = norm == Norm.POST ? create(rq, d) : dR1;
+            dz = create(rq, hd);
+            dAtt = create(pairs.length, (long) n * h);
+            dq = create(rq, hd);
+            dk = create(3L * n, hd);
+            dv = create(3L * n, hd);
+            this.dIn = dIn;
+            dAttIn = norm == Norm.PRE ? create(3L * n, d) : dIn;
+        }
+    }
+
+    /** Everything one batch size needs. */
+    private final class Buffers {
+        final int n;
+        final Views views;
+        final INDArray x;      // [3n, V] one-hot, position-major
+        final INDArray r0;     // [3n, d] embeddings
+        final Block[] blocks;
+        final Ln lnFinal;      // pre only, [n, d]
+        final INDArray fin;    // [n, d] what the unembedding reads
+        final INDArray logits; // [n, p]
+        final INDArray ones1;  // [1, n] and [1, 3n]: column sums as a matrix product (ND4J's sum(0) is slow)
+        final INDArray ones3;
+        INDArray dFin;         // [n, d]; allocated by the first backward pass, as are the next
+        INDArray dLastOut;     // [n, d] pre only (else dFin)
+        INDArray[] dStream;    // dStream[i]: gradient into block i's input [3n, d]
+        INDArray source;       // the features array x was made from
+
+        Buffers(int n) {
+            this.n = n;
+            views = new Views(n, h, dh);
+            x = create(3L * n, v);
+            r0 = create(3L * n, d);
+            blocks = new Block[layers];
+            INDArray stream = r0;
+            for (int i = 0; i < layers; i++) {
+                blocks[i] = new Block(i, i == layers - 1, stream, this);
+                stream = blocks[i].out;
+            }
+            lnFinal = norm == Norm.PRE ? new Ln("ln_final", n) : null;
+            fin = norm == Norm.PRE ? lnFinal.y : stream;
+            logits = create(n, p);
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                ones1 = Nd4j.ones(t, 1, n);
+                ones3 = Nd4j.ones(t, 1, 3L * n);
+            }
+        }
+
+        void ensureBackward() {
+            if (dFin != null) {
+                return;
+            }
+            dFin = create(n, d);
+            dLastOut = norm == Norm.PRE ? create(n, d) : dFin;
+            dStream = new INDArray[layers];
+            for (int i = 0; i < layers; i++) {
+                dStream[i] = create(3L * n, d);
+            }
+            for (int i = layers - 1; i >= 0; i--) {
+                blocks[i].ensureBackward(i == layers - 1 ? dLastOut : dStream[i + 1], dStream[i], n);
+            }
+        }
+
+        /** {@code into = sum over rows of m}, into an array of m's width. */
+        void columnSums(INDArray m, INDArray into) {
+            INDArray ones = m.rows() == n ? ones1 : ones3;
+            Nd4j.gemm(ones, m, into.reshape('c', 1, into.length()), false, false, 1, 0);
+        }
+    }
+
+    private Buffers buffers(INDArray features) {
+        int n = (int) features.rows();
+        buf = buffers.get(n);
+        if (buf == null) {
+            if (buffers.size() >= MAX_BUFFER_SETS) {
+                Integer eldest = buffers.keySet().iterator().next();
+                buffers.remove(eldest);
+            }
+            buf = new Buffers(n);
+            buffers.put(n, buf);
+        }
+        if (buf.source != features) {
+            for (int j = 0; j < T; j++) {
+                buf.views.block(buf.x, j).assign(features.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * v, (long) (j + 1) * v)));
+            }
+            buf.source = features;
+        }
+        return buf;
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    private INDArray forwardPass(INDArray features) {
+        Buffers b = buffers(features);
+        Nd4j.gemm(b.x, w.get("embed.W_E"), b.r0, false, false, embedScale, 0);
+        for (int j = 0; j < T; j++) {
+            b.views.block(b.r0, j).addiRowVector(pos.getRow(j));
+        }
+        for (Block blk : b.blocks) {
+            blockForward(blk, b);
+        }
+        if (norm == Norm.PRE) {
+            layerNorm(b.lnFinal, b.blocks[layers - 1].out);
+        }
+        Nd4j.gemm(b.fin, w.get("unembed.W_U"), b.logits, false, false, 1, 0);
+        return b.logits;
+    }
+
+    private void blockForward(Block blk, Buffers b) {
+        Views vw = b.views;
+        String pre = blk.prefix;
+        if (norm == Norm.PRE) {
+            layerNorm(blk.ln1, blk.in);
+        }
+        Nd4j.gemm(blk.attIn, w.get(pre + "attn.W_K"), blk.k, false, false, 1, 0);
+        Nd4j.gemm(blk.attIn, w.get(pre + "attn.W_V"), blk.val, false, false, 1, 0);
+        Nd4j.gemm(blk.qIn, w.get(pre + "attn.W_Q"), blk.q, false, false, c, 0);
+        INDArray tmp3 = Nd4j.create(t, (long) b.n * h, dh); // scratch
+        for (int idx = 0; idx < blk.pairs.length; idx++) {
+            int qi = blk.pairs[idx][0];
+            int kp = blk.pairs[idx][1];
+            tmp3.assign(vw.heads(blk.q, qi)).muli(vw.heads(blk.k, kp));
+            vw.row(blk.att, idx).assign(tmp3.sum(1));
+        }
+        int idx = 0;
+        for (int qi = 0; qi < blk.queries.length; qi++) {
+            int keys = blk.queries[qi] + 1;
+            softmaxOverRows(vw, blk.att, idx, keys);
+            INDArray z3 = vw.heads(blk.z, qi);
+            z3.assign(0);
+            for (int kp = 0; kp < keys; kp++) {
+                z3.addi(tmp3.assign(vw.heads(blk.val, kp)).muliColumnVector(vw.headColumn(blk.att, idx + kp)));
+            }
+            idx += keys;
+        }
+        blk.u1.assign(blk.inRows);
+        Nd4j.gemm(blk.z, w.get(pre + "attn.W_O"), blk.u1, false, false, 1, 1);
+        if (norm == Norm.POST) {
+            layerNorm(blk.ln1, blk.u1);
+        } else if (norm == Norm.PRE) {
+            layerNorm(blk.ln2, blk.r1);
+        }
+        Nd4j.gemm(blk.mlpIn, w.get(pre + "mlp.W_in"), blk.pre, false, false, 1, 0);
+        if (bias) {
+            blk.pre.addiRowVector(w.get(pre + "mlp.b_in"));
+        }
+        activate(blk.pre, blk.act);
+        blk.u2.assign(blk.r1);
+        Nd4j.gemm(blk.act, w.get(pre + "mlp.W_out"), blk.u2, false, false, 1, 1);
+        if (bias) {
+            blk.u2.addiRowVector(w.get(pre + "mlp.b_out"));
+        }
+        if (norm == Norm.POST) {
+            layerNorm(blk.ln2, blk.u2);
+        }
+    }
+
+    /**
+     * Softmax across the key positions of one query, elementwise over rows {@code first ..
+     * first + keys - 1} of the scores (in place).
+     */
+    private static void softmaxOverRows(Views vw, INDArray att, int first, int keys) {
+        INDArray max = keys == 1 ? vw.row(att, first).dup()
+                : Transforms.max(vw.row(att, first), vw.row(att, first + 1), true);
+        for (int kp = 2; kp < keys; kp++) {
+            Transforms.max(max, vw.row(att, first + kp), false);
+        }
+        INDArray sum = null;
+        for (int kp = 0; kp < keys; kp++) {
+            INDArray row = vw.row(att, first + kp);
+            Transforms.exp(row.subi(max), false);
+            sum = sum == null ? row.dup() : sum.addi(row);
+        }
+        for (int kp = 0; kp < keys; kp++) {
+            vw.row(att, first + kp).divi(sum);
+        }
+    }
+
+    /** {@code ln.y = (x - mean) / sqrt(var + eps) * w + b} per row, saving x^ and 1/sqrt(var + eps). */
+    private void layerNorm(Ln ln, INDArray x) {
+        ln.xhat.assign(x).subiColumnVector(x.mean(true, 1));
+        INDArray var = ln.xhat.mul(ln.xhat).mean(true, 1);
+        ln.rstd.assign(var.addi(Transformer.LN_EPS));
+        Transforms.sqrt(ln.rstd, false).rdivi(1.0);
+        ln.xhat.muliColumnVector(ln.rstd);
+        ln.y.assign(ln.xhat).muliRowVector(w.get(ln.name + ".w")).addiRowVector(w.get(ln.name + ".b"));
+    }
+
+    private void activate(INDArray pre, INDArray out) {
+        if (!gelu) {
+            out.assign(pre);
+            Transforms.relu(out, false);
+            return;
+        }
+        // 0.5 x (1 + erf(x / sqrt 2))
+        out.assign(pre).muli(1 / Math.sqrt(2));
+        Nd4j.getExecutioner().exec(new Erf(out, out));
+        out.addi(1).muli(pre).muli(0.5);
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    private void backwardPass(INDArray targets) {
+        Buffers b = buf;
+        b.ensureBackward();
+        int n = b.n;
+        // dlogits = (softmax - y) / n, in place in logits
+        INDArray dl = b.logits;
+        dl.subiColumnVector(dl.max(1));
+        Transforms.exp(dl, false);
+        dl.diviColumnVector(dl.sum(1));
+        dl.subi(targets).muli(1.0 / n);
+        Nd4j.gemm(b.fin, dl, grads.get("unembed.W_U"), true, false, 1, 0);
+        Nd4j.gemm(dl, w.get("unembed.W_U"), b.dFin, false, true, 1, 0);
+        if (norm == Norm.PRE) {
+            layerNormBackward(b, b.lnFinal, b.dFin, b.dLastOut, false);
+        }
+        for (int i = layers - 1; i >= 0; i--) {
+            blockBackward(b.blocks[i], b);
+        }
+        INDArray dr = b.dStream[0];
+        if (learnedPos) {
+            INDArray gPos = grads.get("embed.W_pos");
+            for (int j = 0; j < T; j++) {
+                b.columnSums(b.views.block(dr, j), gPos.getRow(j));
+            }
+        }
+        Nd4j.gemm(b.x, dr, grads.get("embed.W_E"), true, false, embedScale, 0);
+    }
+
+    private void blockBackward(Block blk, Buffers b) {
+        Views vw = b.views;
+        String pre = blk.prefix;
+        if (norm == Norm.POST) {
+            layerNormBackward(b, blk.ln2, blk.dOut, blk.dU2, false);
+        }
+        Nd4j.gemm(blk.act, blk.dU2, grads.get(pre + "mlp.W_out"), true, false, 1, 0);
+        if (bias) {
+            b.columnSums(blk.dU2, grads.get(pre + "mlp.b_out"));
+        }
+        Nd4j.gemm(blk.dU2, w.get(pre + "mlp.W_out"), blk.dPre, false, true, 1, 0);
+        activationGradient(blk.pre, blk.act, blk.dPre, blk.mask);
+        Nd4j.gemm(blk.mlpIn, blk.dPre, grads.get(pre + "mlp.W_in"), true, false, 1, 0);
+        if (bias) {
+            b.columnSums(blk.dPre, grads.get(pre + "mlp.b_in"));
+        }
+        blk.dR1.assign(blk.dU2);
+        if (norm == Norm.PRE) {
+            Nd4j.gemm(blk.dPre, w.get(pre + "mlp.W_in"), blk.dMlpIn, false, true, 1, 0);
+            layerNormBackward(b, blk.ln2, blk.dMlpIn, blk.dR1, true);
+        } else {
+            Nd4j.gemm(blk.dPre, w.get(pre + "mlp.W_in"), blk.dR1, false, true, 1, 1);
+        }
+        if (norm == Norm.POST) {
+            layerNormBackward(b, blk.ln1, blk.dR1, blk.dU1, false);
+        }
+        Nd4j.gemm(blk.z, blk.dU1, grads.get(pre + "attn.W_O"), true, false, 1, 0);
+        Nd4j.gemm(blk.dU1, w.get(pre + "attn.W_O"), blk.dz, false, true, 1, 0);
+        attentionBackward(blk, vw, b.n);
+        Nd4j.gemm(blk.qIn, blk.dq, grads.get(pre + "attn.W_Q"), true, false, c, 0);
+        Nd4j.gemm(blk.attIn, blk.dk, grads.get(pre + "attn.W_K"), true, false, 1, 0);
+        Nd4j.gemm(blk.attIn, blk.dv, grads.get(pre + "attn.W_V"), true, false, 1, 0);
+        Nd4j.gemm(blk.dk, w.get(pre + "attn.W_K"), blk.dAttIn, false, true, 1, 0);
+        Nd4j.gemm(blk.dv, w.get(pre + "attn.W_V"), blk.dAttIn, false, true, 1, 1);
+        INDArray dInRows = blk.last ? vw.block(blk.dIn, LAST) : blk.dIn;
+        if (norm == Norm.PRE) {
+            INDArray dQRows = blk.last ? vw.block(blk.dAttIn, LAST) : blk.dAttIn;
+            Nd4j.gemm(blk.dq, w.get(pre + "attn.W_Q"), dQRows, false, true, c, 1);
+            layerNormBackward(b, blk.ln1, blk.dAttIn, blk.dIn, false);
+            dInRows.addi(blk.dU1);
+        } else {
+            // the attention reads the stream itself: its gradient is dIn already; add the residual's
+            dInRows.addi(blk.dU1);
+            Nd4j.gemm(blk.dq, w.get(pre + "attn.W_Q"), dInRows, false, true, c, 1);
+        }
+    }
+
+    /** dz -> dv, dk, dq (dq of the scaled queries) through the softmax attention. */
+    private void attentionBackward(Block blk, Views vw, int n) {
+        INDArray tmp3 = Nd4j.create(t, (long) n * h, dh); // scratch
+        boolean[] touched = new boolean[T];
+        for (int idx = 0; idx < blk.pairs.length; idx++) {
+            int qi = blk.pairs[idx][0];
+            int kp = blk.pairs[idx][1];
+            INDArray dz3 = vw.heads(blk.dz, qi);
+            vw.row(blk.dAtt, idx).assign(tmp3.assign(dz3).muli(vw.heads(blk.val, kp)).sum(1));
+            if (touched[kp]) {
+                vw.heads(blk.dv, kp).addi(tmp3.assign(dz3).muliColumnVector(vw.headColumn(blk.att, idx)));
+            } else {
+                vw.heads(blk.dv, kp).assign(dz3).muliColumnVector(vw.headColumn(blk.att, idx));
+            }
+            touched[kp] = true;
+        }
+        int first = 0;
+        for (int qi = 0; qi < blk.queries.length; qi++) {
+            int keys = blk.queries[qi] + 1;
+            INDArray inner = vw.row(blk.att, first).mul(vw.row(blk.dAtt, first));
+            for (int kp = 1; kp < keys; kp++) {
+                inner.addi(vw.row(blk.att, first + kp).mul(vw.row(blk.dAtt, first + kp)));
+            }
+            for (int kp = 0; kp < keys; kp++) {
+                vw.row(blk.dAtt, first + kp).subi(inner).muli(vw.row(blk.att, first + kp)); // now dScores
+            }
+            first += keys;
+        }
+        java.util.Arrays.fill(touched, false);
+        first = 0;
+        for (int qi = 0; qi < blk.queries.length; qi++) {
+            int keys = blk.queries[qi] + 1;
+            INDArray q3 = vw.heads(blk.q, qi);
+            INDArray dq3 = vw.heads(blk.dq, qi);
+            dq3.assign(0);
+            for (int kp = 0; kp < keys; kp++) {
+                INDArray ds = vw.headColumn(blk.dAtt, first + kp);
+                dq3.addi(tmp3.assign(vw.heads(blk.k, kp)).muliColumnVector(ds));
+                if (touched[kp]) {
+                    vw.heads(blk.dk, kp).addi(tmp3.assign(q3).muliColumnVector(ds));
+                } else {
+                    vw.heads(blk.dk, kp).assign(q3).muliColumnVector(ds);
+                }
+                touched[kp] = true;
+            }
+            first += keys;
+        }
+    }
+
+    /** Multiplies {@code grad} in place by act'(pre): relu' = [pre > 0]; gelu' = Phi(x) + x phi(x). */
+    private void activationGradient(INDArray pre, INDArray act, INDArray grad, INDArray mask) {
+        if (!gelu) {
+            grad.muli(Transforms.sign(mask.assign(act), false));
+            return;
+        }
+        INDArray cdf = pre.mul(1 / Math.sqrt(2));
+        Nd4j.getExecutioner().exec(new Erf(cdf, cdf));
+        cdf.addi(1).muli(0.5);
+        INDArray pdf = pre.mul(pre).muli(-0.5);
+        Transforms.exp(pdf, false).muli(pre).muli(1 / Math.sqrt(2 * Math.PI));
+        grad.muli(cdf.addi(pdf));
+    }
+
+    /**
+     * LayerNorm's backward pass from {@code dy}: the gain and offset gradients, and
+     * {@code dx = rstd (g - mean(g) - x^ mean(g x^))} with g = dy w, assigned to or added into {@code dx}.
+     */
+    private void layerNormBackward(Buffers b, Ln ln, INDArray dy, INDArray dx, boolean accumulate) {
+        INDArray gain = w.get(ln.name + ".w");
+        b.columnSums(dy.mul(ln.xhat), grads.get(ln.name + ".w"));
+        b.columnSums(dy, grads.get(ln.name + ".b"));
+        INDArray g = dy.mulRowVector(gain);
+        INDArray meanG = g.mean(true, 1);
+        INDArray meanGx = g.mul(ln.xhat).mean(true, 1);
+        g.subiColumnVector(meanG).subi(ln.xhat.mulColumnVector(meanGx)).muliColumnVector(ln.rstd);
+        if (accumulate) {
+            dx.addi(g);
+        } else {
+            dx.assign(g);
+        }
+    }
+}
