@@ -46,6 +46,17 @@ final class Matrices {
         return order == 'c' ? a : a.dup(order);
     }
 
+    /** The row-major matrix as one row-major array, {@code a[i * n + j] = w[i][j]}. */
+    static double[] flatten(double[][] w) {
+        int m = w.length;
+        int n = w[0].length;
+        double[] flat = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(w[i], 0, flat, i * n, n);
+        }
+        return flat;
+    }
+
     /** Row-major copy of a 2-D INDArray (bulk). */
     static double[][] rows(org.nd4j.linalg.api.ndarray.INDArray a) {
         int m = (int) a.rows();
