@@ -66,11 +66,13 @@ public final class SpectraPipeline {
 
     /**
      * Where this session starts: 0 for a new run, else the checkpoint epoch a resumed run continues
-     * after (the sinks then keep the snapshots up to it). Call before the first {@link #submit}.
+     * after (the sinks then keep the snapshots up to it; if it has no epochs.npy, nothing whole was written
+     * and the files start again). Call before the first {@link #submit}.
      */
     public void start(int resumedAfter) {
-        resume = resumedAfter <= 0 ? SnapshotSink.Resume.NONE : new SnapshotSink.Resume(resumedAfter,
-                EpochsSink.snapshotsUpTo(dir.spectra().resolve(RunDirectory.EPOCHS), resumedAfter));
+        var epochs = dir.spectra().resolve(RunDirectory.EPOCHS);
+        resume = resumedAfter <= 0 || !Files.exists(epochs) ? SnapshotSink.Resume.NONE // nothing whole to keep
+                : new SnapshotSink.Resume(resumedAfter, EpochsSink.snapshotsUpTo(epochs, resumedAfter));
     }
 
     /** Analyses and writes a snapshot (copies of the matrices) after the previous one is written. */
