@@ -10,7 +10,8 @@ epochs="${2:-30}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
 
 (cd "$root" && mvn -B -q ${MVN_OFFLINE:+-o} -DskipTests install)          # dev.grokscope:grokscope into ~/.m2
-(cd "$here" && mvn -B -q ${MVN_OFFLINE:+-o} compile exec:java -Dexec.args="$run_dir $epochs")
+(cd "$here" && mvn -B -q ${MVN_OFFLINE:+-o} compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
+(cd "$here" && java -cp "target/classes:$(cat target/classpath.txt)" example.CnnWithSpectra "$run_dir" "$epochs")
 "$root/grokscope" report "$run_dir"
 python3 - "$run_dir" <<'PY' || true
 import sys

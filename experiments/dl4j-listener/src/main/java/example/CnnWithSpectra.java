@@ -30,7 +30,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * A user's small ComputationGraph CNN, trained on images it makes itself (a noisy bar, horizontal,
  * vertical or diagonal: which one is the class), with grokscope's spectra listener attached. Writes a
  * grokscope run directory; {@code grokscope report DIR} then draws it.
- * <pre>mvn -q compile exec:java -Dexec.args="runs/cnn 30"</pre>
+ * {@code run.sh} beside the pom builds and starts it: {@code java example.CnnWithSpectra RUN_DIR EPOCHS}.
  */
 public final class CnnWithSpectra {
     private static final int SIZE = 12;

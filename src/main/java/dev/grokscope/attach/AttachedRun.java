@@ -2,6 +2,7 @@ package dev.grokscope.attach;
 
 import dev.grokscope.BadInputException;
 import dev.grokscope.results.Json;
+import dev.grokscope.results.Npy;
 import dev.grokscope.results.Provenance;
 import dev.grokscope.results.RunDirectory;
 import dev.grokscope.snapshot.SnapshotSink;
@@ -126,7 +127,10 @@ final class AttachedRun implements AutoCloseable {
         return dir;
     }
 
-    /** Writes what is pending, {@code spectra/sva_final.csv}, and run.json as completed (or failed). */
+    /**
+     * Writes what is pending, {@code spectra/sva_final.csv}, the final weights ({@code weights/final/}) and
+     * run.json as completed (or failed).
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -136,6 +140,7 @@ final class AttachedRun implements AutoCloseable {
         RunStatus status = RunStatus.COMPLETED;
         try {
             pipeline.finish(true);
+            writeFinalWeights();
         } catch (IOException | RuntimeException e) {
             status = RunStatus.FAILED;
             record.put("message", e.getMessage());
@@ -150,6 +155,15 @@ final class AttachedRun implements AutoCloseable {
                 record.put("spectra_cpu_ms_per_snapshot", pipeline.cpuMsPerSnapshot());
             }
             writeRecord();
+        }
+    }
+
+    /** weights/final/&lt;name&gt;.npy, float64, as a grokscope run has them (what {@code grokscope analyze DIR} reads). */
+    private void writeFinalWeights() throws IOException {
+        Files.createDirectories(dir.finalWeights());
+        for (Map.Entry<String, INDArray> m : matrices.get().entrySet()) {
+            Npy.writeFloat64(dir.finalWeights().resolve(m.getKey() + ".npy"),
+                    m.getValue().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleMatrix());
         }
     }
 

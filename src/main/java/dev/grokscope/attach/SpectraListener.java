@@ -19,7 +19,8 @@ import java.util.Map;
  * grokscope's spectra for any Deeplearning4j {@link MultiLayerNetwork} or {@link ComputationGraph}: a
  * {@link org.deeplearning4j.optimize.api.TrainingListener} that snapshots every weight matrix on a
  * cadence and writes the same files as a grokscope run (spectra.csv, {@code spectra/<matrix>.npy},
- * {@code spectra/epochs.npy}, the singular-vector files, run.json), analysed on a background thread.
+ * {@code spectra/epochs.npy}, the singular-vector files, run.json, and at {@link #close()}
+ * {@code weights/final/}), analysed on a background thread.
  * <pre>
  * SpectraListener spectra = new SpectraListener(net, Path.of("runs/cnn"), Cadence.epochs(1));
  * net.addListeners(spectra);

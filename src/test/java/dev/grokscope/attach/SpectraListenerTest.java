@@ -222,6 +222,9 @@ class SpectraListenerTest {
                 assertArrayEquals(expected, written[e], 1e-9 * expected[0], name + " at epoch " + e);
             }
             assertTrue(Files.isRegularFile(dir.resolve("spectra/vectors/" + name + ".U.npy")), name + " vectors");
+            double[][] fin = Npy.read(dir.resolve("weights/final/" + name + ".npy")).matrix();
+            assertArrayEquals(seen.get(EPOCHS).get(name).castTo(DataType.DOUBLE).toDoubleMatrix()[0], fin[0], 0,
+                    name + ": final weights as trained");
         }
         List<CSVRecord> rows = CsvLog.read(dir.resolve("spectra.csv"));
         assertEquals(epochs.length * names.size(), rows.size());
@@ -232,6 +235,7 @@ class SpectraListenerTest {
         assertEquals(names, matrices, "stable names, in layer order");
         assertEquals(epochs.length * names.size(), CsvLog.read(dir.resolve("spectra/sva_final.csv")).size());
         assertEquals("completed", Json.mapper().readTree(dir.resolve("run.json").toFile()).get("status").asText());
+        assertEquals(0, dev.grokscope.cli.Main.execute("analyze", dir.toString()), "grokscope analyze DIR");
         Reports.Report report = Reports.write(dir);
         assertTrue(Files.size(report.html()) > 1000, "report.html written");
     }
