@@ -31,11 +31,14 @@ final class GramSpectrum {
 
     /** The spectrum of a finite, non-empty row-major matrix, with min(t, k) leading triplets. */
     static Spectrum of(double[][] w, int t) {
-        int m = w.length;
-        int n = w[0].length;
+        return of(Matrices.flatten(w), w.length, w[0].length, t);
+    }
+
+    /** {@link #of(double[][], int)} for a finite row-major m x n array {@code a[i * n + j]}. */
+    static Spectrum of(double[] a, int m, int n, int t) {
         int k = Math.min(m, n);
         int top = Math.min(t, k);
-        double[] a = Matrices.flatten(w);
+        double[][] w = null; // the double[m][n] form, made only for the exact routes
         OpenBlas.Eigen eigen;
         try {
             eigen = OpenBlas.eigen(OpenBlas.gram(a, m, n), k, top);
@@ -47,7 +50,7 @@ final class GramSpectrum {
         if (gramValues != null && gramValues[top - 1] > 0) {
             try {
                 triplets = fromGram(a, m, n, eigen.vectors(), gramValues, top);
-                SpectrumCheck.verifyTop(triplets, w);
+                SpectrumCheck.verifyTop(triplets, a, m, n);
             } catch (SpectrumException e) {
                 triplets = null; // a leading s_i near 0
             }
@@ -55,15 +58,15 @@ final class GramSpectrum {
         double[] values;
         if (gramValues != null && gramValues[k - 1] >= MIN_RATIO * gramValues[0]) {
             values = gramValues;
-            SpectrumCheck.verifyValues(values, m, n, Matrices.frobeniusSquared(w));
+            SpectrumCheck.verifyValues(values, m, n, Matrices.frobeniusSquared(a, m, n));
         } else if (triplets != null) {
-            values = SingularValues.of(w);
+            values = SingularValues.of(w = Matrices.unflatten(a, m, n));
         } else {
-            Svd full = exactFull(w);
+            Svd full = exactFull(Matrices.unflatten(a, m, n));
             return new Spectrum(full.s(), truncate(full, top));
         }
         if (triplets == null) {
-            triplets = truncate(exactFull(w), top);
+            triplets = truncate(exactFull(w != null ? w : Matrices.unflatten(a, m, n)), top);
         }
         double[] s = java.util.Arrays.copyOf(values, top); // the verified values, in place of the Gram's
         return new Spectrum(values, new Svd(triplets.u(), s, triplets.v()));

@@ -75,7 +75,10 @@ public final class SingularValues {
      * @throws SpectrumException if no route produces a spectrum that passes verification
      */
     public static Spectrum spectrum(INDArray w, int t) {
-        return spectrum(Matrices.toArray(w), t);
+        if (t < 1) {
+            throw new IllegalArgumentException("t (leading triplets) must be >= 1, got " + t);
+        }
+        return GramSpectrum.of(Matrices.toFlat(w), (int) w.rows(), (int) w.columns(), t);
     }
 
     /** {@link #spectrum(INDArray, int)} for a row-major {@code double[m][n]}. */

@@ -104,19 +104,21 @@ public final class SpectrumCheck {
      * @throws SpectrumException naming the shape, the triplet and the violated check
      */
     public static void verifyTop(Svd top, double[][] w) {
-        int m = w.length;
-        int n = w[0].length;
+        verifyTop(top, Matrices.flatten(w), w.length, w[0].length);
+    }
+
+    /** {@link #verifyTop(Svd, double[][])} for a row-major m x n array {@code a[i * n + j]}. */
+    static void verifyTop(Svd top, double[] a, int m, int n) {
         String shape = m + "x" + n;
         if (top.rows() != m || top.cols() != n) {
             throw new SpectrumException(shape + ": triplets have shape " + top.rows() + "x" + top.cols());
         }
         int t = top.rank();
-        double[] a = Matrices.flatten(w);
         double[] u = Matrices.flatten(top.u());
         double[] v = Matrices.flatten(top.v());
         double[] wv = OpenBlas.multiply(a, m, n, false, v, t); // m x t
         double[] wtu = OpenBlas.multiply(a, m, n, true, u, t); // n x t
-        double scale = Math.max(Math.sqrt(Matrices.frobeniusSquared(w)), Double.MIN_NORMAL);
+        double scale = Math.max(Math.sqrt(Matrices.frobeniusSquared(a, m, n)), Double.MIN_NORMAL);
         for (int i = 0; i < t; i++) {
             double s = top.s()[i];
             double r1 = residual(wv, u, m, t, i, s);
