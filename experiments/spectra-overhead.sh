@@ -28,15 +28,18 @@ for model in $models; do
         --set instrumentation.spectraEvery="$every" --set output.report=false --set output.progress=none \
         --set checkpoint.everySeconds=0 > "$run.log" 2>&1
       end=$(date +%s.%N)
-      python3 - "$model" "$every" "$round" "$start" "$end" "$run/summary.json" >> "$out/rows.tsv" <<'PY'
-import json, math, sys
-model, every, rnd, start, end, summary = sys.argv[1:]
+      python3 - "$model" "$every" "$round" "$start" "$end" "$run/summary.json" "$run.log" >> "$out/rows.tsv" <<'PY'
+import json, math, re, sys
+model, every, rnd, start, end, summary, log = sys.argv[1:]
 s = json.load(open(summary))
 snap = s.get("spectra_ms_per_snapshot")
 snap = "" if snap is None or (isinstance(snap, float) and math.isnan(snap)) else f"{snap:.1f}"
-print(f"{model}\t{every}\t{rnd}\t{float(end) - float(start):.2f}\t{s.get('ms_per_step', float('nan')):.1f}\t{snap}")
+# SpectraPipeline logs "spectra: N snapshots, W ms wall and C ms CPU each": the worker thread's CPU time.
+cpu = re.findall(r"spectra: \d+ snapshots, [\d.]+ ms wall and ([\d.]+) ms CPU each", open(log).read())
+print(f"{model}\t{every}\t{rnd}\t{float(end) - float(start):.2f}\t{s.get('ms_per_step', float('nan')):.1f}\t{snap}"
+      f"\t{cpu[-1] if cpu else ''}")
 PY
-      tail -n 1 "$out/rows.tsv" | awk -F'\t' '{printf "%-14s spectraEvery=%s round %s: wall %7.2f s  ms/step %6.1f  spectra ms/snapshot %s\n", $1, $2, $3, $4, $5, $6}'
+      tail -n 1 "$out/rows.tsv" | awk -F'\t' '{printf "%-14s spectraEvery=%s round %s: wall %7.2f s  ms/step %6.1f  spectra ms/snapshot wall %s, CPU %s\n", $1, $2, $3, $4, $5, $6, $7}'
     done
   done
 done
