@@ -5,19 +5,22 @@
 # overhead %, and the spectra cost per snapshot from summary.json. Run it on a quiet machine.
 #   experiments/spectra-overhead.sh                  # both models, 300 epochs, 2 rounds
 #   EPOCHS=20 ROUNDS=1 MODELS=quickstart experiments/spectra-overhead.sh   # a quick check
+#   BACKGROUND=false experiments/spectra-overhead.sh   # spectra on the training thread between epochs
+#                                                      # (instrumentation.background; default true)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 epochs="${EPOCHS:-300}"
 rounds="${ROUNDS:-2}"
 models="${MODELS:-quickstart nanda-mod113}"
 threads="${THREADS:-$(nproc)}"
+background="${BACKGROUND:-true}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 export OMP_NUM_THREADS="$threads"
 
 ./grokscope doctor >/dev/null   # builds the jar if needed, outside the timing
 
-echo "epochs $epochs, rounds $rounds, OMP_NUM_THREADS $threads, $(nproc) cores"
+echo "epochs $epochs, rounds $rounds, OMP_NUM_THREADS $threads, $(nproc) cores, background $background"
 for model in $models; do
   for round in $(seq 1 "$rounds"); do
     for every in 1 0; do
@@ -26,7 +29,7 @@ for model in $models; do
       start=$(date +%s.%N)
       ./grokscope run "configs/$model.yaml" --out "$run" --set training.epochs="$epochs" \
         --set instrumentation.spectraEvery="$every" --set output.report=false --set output.progress=none \
-        --set checkpoint.everySeconds=0 > "$run.log" 2>&1
+        --set checkpoint.everySeconds=0 --set instrumentation.background="$background" > "$run.log" 2>&1
       end=$(date +%s.%N)
       python3 - "$model" "$every" "$round" "$start" "$end" "$run/summary.json" "$run.log" >> "$out/rows.tsv" <<'PY'
 import json, math, re, sys
