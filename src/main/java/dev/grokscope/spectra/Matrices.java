@@ -46,6 +46,61 @@ final class Matrices {
         return order == 'c' ? a : a.dup(order);
     }
 
+    /**
+     * A row-major float64 copy of a 2-D array of any dtype, order or view, as one array
+     * {@code a[i * n + j]}: one conversion pass for a fresh 'c'-order array (what snapshots hold).
+     *
+     * @throws IllegalArgumentException if {@code w} is not 2-D, is empty, or has a non-finite entry
+     */
+    static double[] toFlat(INDArray w) {
+        if (w == null || w.rank() != 2 || w.rows() == 0 || w.columns() == 0) {
+            toArray(w); // throws, naming the rule
+        }
+        INDArray c = w.ordering() == 'c' && !w.isView() && w.offset() == 0 && w.data().length() == w.length() ? w
+                : w.dup('c');
+        double[] a = c.data().asDouble();
+        for (int i = 0; i < a.length; i++) {
+            if (!Double.isFinite(a[i])) {
+                throw new IllegalArgumentException("W (" + w.rows() + "x" + w.columns() + ") must be finite, entry ["
+                        + i / w.columns() + "," + i % w.columns() + "] is " + a[i]);
+            }
+        }
+        return a;
+    }
+
+    /** A row-major array {@code a[i * n + j]} as {@code double[m][n]}. */
+    static double[][] unflatten(double[] a, int m, int n) {
+        double[][] w = new double[m][n];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(a, i * n, w[i], 0, n);
+        }
+        return w;
+    }
+
+    /** ||A||_F^2 of a row-major m x n array, accumulated per row as {@link #frobeniusSquared(double[][])}. */
+    static double frobeniusSquared(double[] a, int m, int n) {
+        double total = 0;
+        for (int i = 0; i < m; i++) {
+            double r = 0;
+            for (int j = i * n, end = j + n; j < end; j++) {
+                r += a[j] * a[j];
+            }
+            total += r;
+        }
+        return total;
+    }
+
+    /** The row-major matrix as one row-major array, {@code a[i * n + j] = w[i][j]}. */
+    static double[] flatten(double[][] w) {
+        int m = w.length;
+        int n = w[0].length;
+        double[] flat = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(w[i], 0, flat, i * n, n);
+        }
+        return flat;
+    }
+
     /** Row-major copy of a 2-D INDArray (bulk). */
     static double[][] rows(org.nd4j.linalg.api.ndarray.INDArray a) {
         int m = (int) a.rows();

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * <p>s_1 >= ... >= s_k >= 0, k = min(m, n), are the square roots of the eigenvalues of W^T W (the
  * empirical spectral density that WeightWatcher fits is lambda_i = s_i^2).
  *
- * <p>Routes, in order: (1) ND4J/LAPACK float64 {@code dgesvd} on the matrix itself (values only;
- * fastest); (2) the same QR-reduced to a square matrix first ({@link LapackSvd}; ND4J M2.1's float64
+ * <p>Routes, in order: (0) LAPACK's divide-and-conquer {@code dgesdd} on OpenBLAS directly
+ * ({@link GesddSvd}; fastest, values and vectors); (1) ND4J/LAPACK float64 {@code dgesvd} on the matrix
+ * itself (values only); (2) the same QR-reduced to a square matrix first ({@link LapackSvd}; ND4J M2.1's float64
  * gesvd is reported wrong on larger non-square input, which the verification below detects); (3) a
  * pure-Java one-sided Jacobi SVD ({@link JacobiSvd}), independent of the native
  * libraries. Every result goes through {@link SpectrumCheck}; a failed check or a crash logs a warning
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SingularValues {
     private static final Logger LOG = LoggerFactory.getLogger(SingularValues.class);
-    private static final List<SvdRoute> ROUTES = List.of(new LapackSvd(true), new LapackSvd(), new JacobiSvd());
+    private static final List<SvdRoute> ROUTES = List.of(new GesddSvd(), new LapackSvd(true), new LapackSvd(),
+            new JacobiSvd());
 
     private SingularValues() {
     }
@@ -62,6 +64,30 @@ public final class SingularValues {
     public static Svd full(double[][] w) {
         Matrices.requireFinite(w);
         return full(w, ROUTES);
+    }
+
+    /**
+     * Every singular value and the {@code t} leading singular triplets (fewer if min(m, n) < t), each
+     * verified: what a training snapshot needs, at a fraction of a full SVD's cost ({@link GramSpectrum}
+     * says how and when it falls back to {@code dgesdd}).
+     *
+     * @throws IllegalArgumentException if {@code w} is not 2-D, is empty, or has NaN/Inf entries, or t < 1
+     * @throws SpectrumException if no route produces a spectrum that passes verification
+     */
+    public static Spectrum spectrum(INDArray w, int t) {
+        if (t < 1) {
+            throw new IllegalArgumentException("t (leading triplets) must be >= 1, got " + t);
+        }
+        return GramSpectrum.of(Matrices.toFlat(w), (int) w.rows(), (int) w.columns(), t);
+    }
+
+    /** {@link #spectrum(INDArray, int)} for a row-major {@code double[m][n]}. */
+    public static Spectrum spectrum(double[][] w, int t) {
+        Matrices.requireFinite(w);
+        if (t < 1) {
+            throw new IllegalArgumentException("t (leading triplets) must be >= 1, got " + t);
+        }
+        return GramSpectrum.of(w, t);
     }
 
     /** Values through the given routes, in order; package-private so tests can inject a wrong route. */

@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Wall-clock benchmark of the spectra path; a main class, not a test (timings are not assertions).
  *
- * <p>Measures the median of several runs, after warm-up, of: {@link SingularValues#of} +
+ * <p>Measures the CPU time of one training snapshot's spectra on the quickstart's and Nanda's shapes
+ * ({@link #snapshotCost}), and the median of several runs, after warm-up, of: {@link SingularValues#of} +
  * {@link SpectralMetrics#of} on a 4096 x 1024 Gaussian matrix and on the golden set; and
  * {@link PowerLawFit#fit} against {@link #naiveFit}, a straightforward Theta(N^2) transcription of
  * WeightWatcher's WWFit loop, on the same eigenvalues. Run with OMP_NUM_THREADS set (1 or 2):
@@ -36,6 +37,7 @@ public final class SpectraBenchmark {
         Path goldenDir = Paths.get(args.length > 0 ? args[0] : "src/test/resources/golden/spectra");
         System.out.println("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
 
+        snapshotCost();
         routeCheck();
 
         double[][] big = gaussian(4096, 1024, 1);
@@ -109,6 +111,49 @@ public final class SpectraBenchmark {
             System.out.printf(Locale.ROOT, "fit %-32s pruned %8.3f ms  naive %9.3f ms  speed-up %6.1fx  "
                     + "alpha %.10g vs %.10g, same xmin: %s%n", names.get(i), tFast, tNaive, tNaive / tFast,
                     fast.alpha(), naive[0], fast.degenerate() ? "degenerate" : fast.xmin() == naive[1]);
+        }
+    }
+
+    /**
+     * CPU time of one training snapshot's spectra (what runs on the worker thread) on the matrices of the
+     * quickstart (194x500, 500x97) and of Nanda's transformer (114x128, 3x128, 4 x 128x128, 128x512,
+     * 512x128, 128x113): {@link SingularValues#spectrum} (values + top-10 triplets) with
+     * {@link SpectralMetrics#of}, against the route it replaced (QR + dgesvd full SVD through ND4J, with
+     * {@link SpectrumCheck#verifyFull}). Median thread CPU ms over 9 runs.
+     */
+    static void snapshotCost() {
+        int[][][] models = {{{194, 500}, {500, 97}},
+            {{114, 128}, {3, 128}, {128, 128}, {128, 128}, {128, 128}, {128, 128}, {128, 512}, {512, 128}, {128, 113}}};
+        String[] names = {"quickstart", "nanda-mod113"};
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < models.length; i++) {
+            List<double[][]> ws = new ArrayList<>();
+            for (int[] shape : models[i]) {
+                ws.add(gaussian(shape[0], shape[1], 31L * shape[0] + shape[1]));
+            }
+            double[][] t = new double[2][9];
+            for (int rep = -2; rep < 9; rep++) {
+                long c0 = threads.getCurrentThreadCpuTime();
+                for (double[][] w : ws) {
+                    Spectrum sp = SingularValues.spectrum(w, VectorAgreement.DEFAULT_K);
+                    SpectralMetrics.of(sp.values(), w.length, w[0].length).toMap();
+                }
+                long c1 = threads.getCurrentThreadCpuTime();
+                for (double[][] w : ws) {
+                    Svd full = new LapackSvd().full(w);
+                    SpectrumCheck.verifyFull(full, w);
+                    SpectralMetrics.of(full.s(), w.length, w[0].length).toMap();
+                }
+                long c2 = threads.getCurrentThreadCpuTime();
+                if (rep >= 0) {
+                    t[0][rep] = (c1 - c0) / 1e6;
+                    t[1][rep] = (c2 - c1) / 1e6;
+                }
+            }
+            Arrays.sort(t[0]);
+            Arrays.sort(t[1]);
+            System.out.printf(Locale.ROOT, "snapshot %-13s %d matrices: spectrum + metrics %6.1f CPU ms;"
+                    + " previous route (QR + dgesvd full, verifyFull) %6.1f CPU ms%n", names[i], ws.size(), t[0][4], t[1][4]);
         }
     }
 

@@ -94,6 +94,74 @@ public final class SpectrumCheck {
         checkOrthonormal(v, "V", shape, k);
     }
 
+    /**
+     * Verifies t leading singular triplets of {@code w}: ||W v_i - s_i u_i|| and ||W^T u_i - s_i v_i|| each
+     * <= {@value #FACTOR_RTOL} * max(||W||_F, tiny) for every i < t, and max |U^T U - I|, max |V^T V - I|
+     * over the t columns <= {@value #FACTOR_RTOL} * max(1, sqrt(t)). Together these make (u_i, s_i, v_i)
+     * singular triplets of W to that accuracy (which the leading ones are is up to the caller: their
+     * s_i are the verified leading values). The products are OpenBLAS dgemm.
+     *
+     * @throws SpectrumException naming the shape, the triplet and the violated check
+     */
+    public static void verifyTop(Svd top, double[][] w) {
+        verifyTop(top, Matrices.flatten(w), w.length, w[0].length);
+    }
+
+    /** {@link #verifyTop(Svd, double[][])} for a row-major m x n array {@code a[i * n + j]}. */
+    static void verifyTop(Svd top, double[] a, int m, int n) {
+        String shape = m + "x" + n;
+        if (top.rows() != m || top.cols() != n) {
+            throw new SpectrumException(shape + ": triplets have shape " + top.rows() + "x" + top.cols());
+        }
+        int t = top.rank();
+        double[] u = Matrices.flatten(top.u());
+        double[] v = Matrices.flatten(top.v());
+        double[] wv = OpenBlas.multiply(a, m, n, false, v, t); // m x t
+        double[] wtu = OpenBlas.multiply(a, m, n, true, u, t); // n x t
+        double scale = Math.max(Math.sqrt(Matrices.frobeniusSquared(a, m, n)), Double.MIN_NORMAL);
+        for (int i = 0; i < t; i++) {
+            double s = top.s()[i];
+            double r1 = residual(wv, u, m, t, i, s);
+            double r2 = residual(wtu, v, n, t, i, s);
+            double r = Math.max(r1, r2);
+            if (!(r <= FACTOR_RTOL * scale)) {
+                throw new SpectrumException(String.format(
+                        "%s: triplet %d: max(||W v - s u||, ||W^T u - s v||) / ||W||_F = %.2e > %.0e",
+                        shape, i, r / scale, FACTOR_RTOL));
+            }
+        }
+        checkOrthonormal(u, m, t, "U", shape);
+        checkOrthonormal(v, n, t, "V", shape);
+    }
+
+    /** ||p_i - s q_i|| for column i of row-major rows x t arrays p and q. */
+    private static double residual(double[] p, double[] q, int rows, int t, int i, double s) {
+        double sum = 0;
+        for (int r = 0; r < rows; r++) {
+            double d = p[r * t + i] - s * q[r * t + i];
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
+    }
+
+    private static void checkOrthonormal(double[] q, int rows, int t, String name, String shape) {
+        double dev = 0;
+        for (int i = 0; i < t; i++) {
+            for (int j = i; j < t; j++) {
+                double d = 0;
+                for (int r = 0; r < rows; r++) {
+                    d += q[r * t + i] * q[r * t + j];
+                }
+                dev = Math.max(dev, Math.abs(d - (i == j ? 1 : 0)));
+            }
+        }
+        if (!(dev <= FACTOR_RTOL * Math.max(1, Math.sqrt(t)))) {
+            throw new SpectrumException(String.format(
+                    "%s: the %d leading columns of %s must be orthonormal, max |%s^T %s - I| = %.2e", shape, t, name,
+                    name, name, dev));
+        }
+    }
+
     private static void checkOrthonormal(INDArray q, String name, String shape, int k) {
         INDArray gram = q.transpose().mmul(q).subi(Nd4j.eye(k).castTo(DataType.DOUBLE));
         double dev = Math.max(gram.maxNumber().doubleValue(), -gram.minNumber().doubleValue());

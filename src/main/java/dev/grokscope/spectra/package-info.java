@@ -7,7 +7,14 @@
  * (two SVDs to Yunis et al.'s agreement scores). Metric names are those of
  * shared/golden/spectra/golden.json; definitions are in shared/reference/spectral-metrics.md.
  *
- * <p>The SVD route, and why. ND4J M2.1's {@code Nd4j.linalg().svd} is broken, and its float64
+ * <p>Snapshots ({@link dev.grokscope.spectra.SingularValues#spectrum}) take a cheaper path: every
+ * singular value and the leading 10 triplets from the eigen-decomposition of the smaller Gram matrix
+ * (one tridiagonal reduction on OpenBLAS), used only where that is exact (s_k >= 1e-3 s_1; otherwise
+ * the values come from LAPACK's divide-and-conquer {@code dgesdd}), each triplet verified by its
+ * residuals; see {@link dev.grokscope.spectra.GramSpectrum}. {@code SingularValues.of} and {@code full}
+ * now try {@code dgesdd} on OpenBLAS first ({@link dev.grokscope.spectra.GesddSvd}), then the routes below.
+ *
+ * <p>The ND4J SVD routes, and why. ND4J M2.1's {@code Nd4j.linalg().svd} is broken, and its float64
  * {@code gesvd} is reported silently wrong on larger non-square matrices. Measured on this project's
  * 2-core machine (SpectraBenchmark#routeCheck, Gaussian matrices, OMP_NUM_THREADS=1): direct float64
  * gesvd, QR + square float64 gesvd and numpy all agreed, relative energy error <= 1.1e-15 and values

@@ -1,0 +1,184 @@
+package dev.grokscope.snapshot;
+
+import dev.grokscope.results.CsvLog;
+import dev.grokscope.results.Npy;
+import dev.grokscope.spectra.Svd;
+import dev.grokscope.spectra.VectorAgreement;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The top {@value VectorDynamics#K} singular vectors of every snapshot, in
+ * {@code spectra/vectors/<matrix>.U.npy} (S x m*k, row-major m x k per snapshot) and {@code .V.npy}
+ * (S x n*k), and at the end of a complete run {@code spectra/sva_final.csv}: each snapshot's agreement
+ * with the final one (columns {@code epoch, matrix, sva_final}). Keeping the vectors on disk lets the
+ * end-of-run agreement cover resumed runs too.
+ */
+public final class VectorFilesSink implements SnapshotSink {
+    /** The end-of-run agreement file, beside the vectors directory. */
+    public static final String FINAL_CSV = "sva_final.csv";
+    private final Path dir;
+    private final Map<String, Npy.NpyAppender> us = new LinkedHashMap<>();
+    private final Map<String, Npy.NpyAppender> vs = new LinkedHashMap<>();
+    private final Map<String, Integer> ranks = new LinkedHashMap<>();
+    private long rows;
+    private long before;
+
+    /** @param spectraDir the run's {@code spectra/} directory */
+    public VectorFilesSink(Path spectraDir) {
+        this.dir = spectraDir.resolve("vectors");
+    }
+
+    @Override
+    public void open(AnalysedSnapshot first, Resume resume) throws IOException {
+        Files.createDirectories(dir);
+        for (AnalysedMatrix m : first.matrices()) {
+            Svd t = m.spectrum().top();
+            ranks.put(m.name(), t.rank());
+            Path u = u(m.name());
+            Path v = v(m.name());
+            boolean reopen = resume.resuming() && Files.exists(u) && Files.exists(v);
+            us.put(m.name(), reopen ? Npy.NpyAppender.reopen(u, t.rows() * t.rank(), resume.snapshots())
+                    : Npy.NpyAppender.create(u, t.rows() * t.rank()));
+            vs.put(m.name(), reopen ? Npy.NpyAppender.reopen(v, t.cols() * t.rank(), resume.snapshots())
+                    : Npy.NpyAppender.create(v, t.cols() * t.rank()));
+        }
+        rows = us.values().iterator().next().rows();
+    }
+
+    /**
+     * The leading triplets of snapshot {@code index} as written (values are not stored: zeros), for each
+     * matrix of {@code like} whose files hold it with that matrix's shape; read when a run resumes.
+     */
+    Map<String, Svd> read(int index, Map<String, INDArray> like) {
+        Map<String, Svd> out = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : like.entrySet()) {
+            int m = (int) e.getValue().rows();
+            int n = (int) e.getValue().columns();
+            int k = Math.min(VectorDynamics.K, Math.min(m, n));
+            if (!Files.exists(u(e.getKey())) || !Files.exists(v(e.getKey()))) {
+                continue;
+            }
+            Npy.Array u = Npy.read(u(e.getKey()));
+            Npy.Array v = Npy.read(v(e.getKey()));
+            if (u.rows() > index && v.rows() > index && u.cols() == m * k && v.cols() == n * k) {
+                out.put(e.getKey(), snapshot(u, v, index, m, n, k));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void append(AnalysedSnapshot snapshot) throws IOException {
+        before = rows;
+        rows++;
+        for (AnalysedMatrix m : snapshot.matrices()) {
+            Svd t = m.spectrum().top();
+            us.get(m.name()).append(flatten(t.u()));
+            vs.get(m.name()).append(flatten(t.v()));
+        }
+    }
+
+    @Override
+    public void undo() throws IOException {
+        rows = before;
+        for (Npy.NpyAppender a : us.values()) {
+            a.truncate(before);
+        }
+        for (Npy.NpyAppender a : vs.values()) {
+            a.truncate(before);
+        }
+    }
+
+    /** Writes sva_final.csv when the run is complete: each snapshot's agreement with the last, per matrix. */
+    @Override
+    public void finish(boolean complete) throws IOException {
+        close();
+        if (!complete || us.isEmpty()) {
+            return;
+        }
+        Path epochsFile = dir.resolveSibling(dev.grokscope.results.RunDirectory.EPOCHS);
+        double[] epochs = Npy.read(epochsFile).data();
+        try (CsvLog out = CsvLog.create(dir.resolveSibling(FINAL_CSV), List.of("epoch", "matrix", "sva_final"))) {
+            for (String name : us.keySet()) {
+                Npy.Array u = Npy.read(u(name));
+                Npy.Array v = Npy.read(v(name));
+                int n = (int) Math.min(epochs.length, u.rows());
+                if (n == 0) {
+                    continue;
+                }
+                Svd fin = snapshot(u, v, n - 1, u.cols() / kOf(name), v.cols() / kOf(name), kOf(name));
+                List<List<?>> records = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    Svd s = snapshot(u, v, i, fin.rows(), fin.cols(), fin.rank());
+                    records.add(List.of((int) epochs[i], name,
+                            VectorAgreement.singularVectorAgreement(s, fin, VectorDynamics.K)));
+                }
+                out.appendAll(records);
+            }
+        }
+    }
+
+    private int kOf(String name) {
+        return ranks.get(name);
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (Npy.NpyAppender a : us.values()) {
+            try {
+                a.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (Npy.NpyAppender a : vs.values()) {
+            try {
+                a.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private Path u(String name) {
+        return dir.resolve(name + ".U.npy");
+    }
+
+    private Path v(String name) {
+        return dir.resolve(name + ".V.npy");
+    }
+
+    private static Svd snapshot(Npy.Array u, Npy.Array v, int i, int m, int n, int k) {
+        return new Svd(unflatten(u.data(), i * m * k, m, k), new double[k], unflatten(v.data(), i * n * k, n, k));
+    }
+
+    private static double[] flatten(double[][] x) {
+        int c = x[0].length;
+        double[] out = new double[x.length * c];
+        for (int i = 0; i < x.length; i++) {
+            System.arraycopy(x[i], 0, out, i * c, c);
+        }
+        return out;
+    }
+
+    private static double[][] unflatten(double[] data, int offset, int rows, int cols) {
+        double[][] out = new double[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(data, offset + i * cols, out[i], 0, cols);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.grokscope.spectra;
+
+import org.bytedeco.openblas.global.openblas;
+
+/**
+ * The few LAPACK and BLAS calls the fast routes need, made directly on OpenBLAS through the JavaCPP
+ * binding that ND4J's CPU backend itself loads ({@code org.bytedeco.openblas.global.openblas}), on plain
+ * Java arrays: no ND4J array is created, copied or freed.
+ *
+ * <p>Every matrix here is row-major, {@code a[i * n + j]} = A_ij. A row-major m x n buffer is the
+ * column-major n x m matrix A^T, which is how the calls hand it to LAPACK without a transposing copy.
+ * Each method throws {@link SpectrumException} when LAPACK reports a failure ({@code info != 0}).
+ */
+final class OpenBlas {
+    private OpenBlas() {
+    }
+
+    /**
+     * The Gram matrix of the smaller side: A A^T (m x m) if m <= n, else A^T A (n x n), by {@code dsyrk};
+     * only its upper triangle (row-major) is filled, which column-major LAPACK reads as the lower one.
+     */
+    static double[] gram(double[] a, int m, int n) {
+        int k = Math.min(m, n);
+        double[] g = new double[k * k];
+        if (m <= n) {
+            openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasNoTrans, m, n, 1.0, a, n,
+                    0.0, g, k);
+        } else {
+            openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, n, m, 1.0, a, n,
+                    0.0, g, k);
+        }
+        return g;
+    }
+
+    /** Every eigenvalue (ascending) and the t leading eigenvectors of a symmetric matrix. */
+    record Eigen(double[] values, double[] vectors) {
+    }
+
+    /**
+     * All eigenvalues and the {@code t} largest eigenpairs' vectors of a symmetric k x k matrix (lower
+     * triangle, column-major; overwritten), from one tridiagonal reduction: {@code dsytrd} (G = Q T Q^T),
+     * {@code dsterf} (every eigenvalue of T, root-free QR), {@code dstemr} (MRRR: the t largest
+     * eigenvectors of T) and {@code dormtr} (back to G's basis). Values ascending; vectors column-major
+     * k x t, in ascending order of their eigenvalues.
+     */
+    static Eigen eigen(double[] g, int k, int t) {
+        double[] d = new double[k];
+        double[] e = new double[Math.max(1, k)];
+        double[] tau = new double[Math.max(1, k)];
+        check("dsytrd", openblas.LAPACKE_dsytrd(openblas.LAPACK_COL_MAJOR, (byte) 'L', k, g, k, d, e, tau));
+        double[] values = d.clone();
+        check("dsterf", openblas.LAPACKE_dsterf(k, values, e.clone()));
+        double[] w = new double[k];
+        double[] z = new double[k * t];
+        int[] found = new int[1];
+        int[] support = new int[2 * t];
+        int[] tryrac = {1};
+        check("dstemr", openblas.LAPACKE_dstemr(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', k, d, e, 0, 0,
+                k - t + 1, k, found, w, z, k, t, support, tryrac));
+        if (found[0] != t) {
+            throw new SpectrumException("dstemr found " + found[0] + " eigenpairs, asked for " + t);
+        }
+        if (k > 1) {
+            check("dormtr", openblas.LAPACKE_dormtr(openblas.LAPACK_COL_MAJOR, (byte) 'L', (byte) 'L', (byte) 'N', k, t,
+                    g, k, tau, z, k));
+        }
+        return new Eigen(values, z);
+    }
+
+    /** Singular values of the row-major m x n matrix a, descending ({@code dgesdd}, JOBZ = 'N'); overwrites a. */
+    static double[] singularValues(double[] a, int m, int n) {
+        double[] s = new double[Math.min(m, n)];
+        // Row-major A is column-major A^T (n x m): same singular values.
+        check("dgesdd", openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'N', n, m, a, n, s,
+                new double[1], 1, new double[1], 1));
+        return s;
+    }
+
+    /**
+     * The thin SVD of the row-major m x n matrix a by divide and conquer ({@code dgesdd}, JOBZ = 'S');
+     * overwrites a.
+     */
+    static Svd svd(double[] a, int m, int n) {
+        int k = Math.min(m, n);
+        double[] s = new double[k];
+        double[] up = new double[n * k]; // U' of A^T = U' S VT': n x k column-major, = V of A
+        double[] vtp = new double[k * m]; // VT' of A^T: k x m column-major, = U^T of A
+        check("dgesdd", openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, m, a, n, s, up, n, vtp, k));
+        double[][] u = new double[m][k];
+        for (int j = 0; j < m; j++) {
+            System.arraycopy(vtp, j * k, u[j], 0, k);
+        }
+        double[][] v = new double[n][k];
+        for (int i = 0; i < k; i++) {
+            for (int r = 0; r < n; r++) {
+                v[r][i] = up[r + i * n];
+            }
+        }
+        return new Svd(u, s, v);
+    }
+
+    /**
+     * C = op(A) B for row-major A (m x n) and row-major B: op(A) = A (B is n x t, C m x t) or A^T
+     * ({@code transpose}; B is m x t, C n x t), by {@code dgemm}.
+     */
+    static double[] multiply(double[] a, int m, int n, boolean transpose, double[] b, int t) {
+        int rows = transpose ? n : m;
+        int inner = transpose ? m : n;
+        double[] c = new double[rows * t];
+        openblas.cblas_dgemm(openblas.CblasRowMajor, transpose ? openblas.CblasTrans : openblas.CblasNoTrans,
+                openblas.CblasNoTrans, rows, t, inner, 1.0, a, n, b, t, 0.0, c, t);
+        return c;
+    }
+
+    private static void check(String routine, int info) {
+        if (info != 0) {
+            throw new SpectrumException(routine + " failed, info = " + info);
+        }
+    }
+}

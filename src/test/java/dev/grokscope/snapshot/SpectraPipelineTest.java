@@ -1,0 +1,120 @@
+package dev.grokscope.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.grokscope.results.CsvLog;
+import dev.grokscope.results.Npy;
+import dev.grokscope.results.RunDirectory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The pipeline's contract with its sinks: every snapshot to all or none, in order, and resuming. */
+class SpectraPipelineTest {
+    /** An extra sink that records what it gets and fails on one epoch. */
+    private static final class Recording implements SnapshotSink {
+        final List<Integer> appended = new ArrayList<>();
+        final List<String> calls = new ArrayList<>();
+        final int failAt;
+
+        Recording(int failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public void open(AnalysedSnapshot first, Resume resume) {
+            calls.add("open " + first.epoch() + " after " + resume.afterEpoch() + " keep " + resume.snapshots());
+        }
+
+        @Override
+        public void append(AnalysedSnapshot s) throws IOException {
+            if (s.epoch() == failAt) {
+                throw new IOException("disk full at " + s.epoch());
+            }
+            appended.add(s.epoch());
+            assertEquals(List.of("a", "b"), s.matrices().stream().map(AnalysedMatrix::name).toList());
+        }
+
+        @Override
+        public void undo() {
+            calls.add("undo");
+        }
+
+        @Override
+        public void finish(boolean complete) {
+            calls.add("finish " + complete);
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+    }
+
+    @Test
+    void aFailedSinkUndoesTheSnapshotEverywhereAndAResumeContinues(@TempDir Path tmp) throws IOException {
+        RunDirectory dir = new RunDirectory(tmp.resolve("run")).create();
+        Recording failing = new Recording(2);
+        SpectraPipeline p = new SpectraPipeline(dir, List.of(List.of("a", "b")), true, List.of(failing));
+        p.start(0);
+        p.submit(0, matrices(0));
+        p.submit(1, matrices(1));
+        p.submit(2, matrices(2));
+        IOException e = assertThrows(IOException.class, p::awaitPending);
+        assertTrue(e.getMessage().contains("disk full at 2"), e.getMessage());
+        p.finish(false);
+        assertEquals(List.of(0, 1), failing.appended);
+        assertEquals(List.of("open 0 after 0 keep 0", "undo", "finish false", "close"), failing.calls);
+        assertSnapshots(dir, new double[] {0, 1});
+
+        Recording resumed = new Recording(-1);
+        SpectraPipeline q = new SpectraPipeline(dir, List.of(List.of("a", "b")), false, List.of(resumed));
+        q.start(1);
+        q.submit(2, matrices(2));
+        q.submit(3, matrices(3));
+        q.finish(true);
+        assertEquals(List.of("open 2 after 1 keep 2", "finish true", "close"), resumed.calls);
+        assertSnapshots(dir, new double[] {0, 1, 2, 3});
+        List<CSVRecord> rows = CsvLog.read(dir.spectraCsv());
+        CSVRecord a2 = rows.get(4);
+        assertEquals("2", a2.get("epoch"));
+        assertFalse(a2.get("sva_prev").isEmpty(), "sva_prev continues across the resume (vectors read back)");
+        assertTrue(Double.parseDouble(a2.get("sva_prev")) > 0.9, "small steps: the vectors barely move");
+        assertFalse(a2.get("align_next").isEmpty(), "a (6x8) feeds b (8x5)");
+        assertEquals(4 * 2, CsvLog.read(dir.spectra().resolve(VectorFilesSink.FINAL_CSV)).size());
+    }
+
+    private static void assertSnapshots(RunDirectory dir, double[] epochs) throws IOException {
+        assertArrayEquals(epochs, Npy.read(dir.spectra().resolve(RunDirectory.EPOCHS)).data());
+        assertEquals(2 * epochs.length, CsvLog.read(dir.spectraCsv()).size());
+        for (String m : List.of("a", "b")) {
+            assertEquals(epochs.length, Npy.read(dir.spectrum(m)).rows(), m);
+            assertEquals(epochs.length, Npy.read(dir.spectra().resolve("vectors/" + m + ".U.npy")).rows(), m);
+        }
+    }
+
+    /** Two matrices that drift a little per epoch, as trained weights do. */
+    private static Map<String, INDArray> matrices(int epoch) {
+        Nd4j.getRandom().setSeed(7);
+        INDArray a = Nd4j.randn(DataType.DOUBLE, 6, 8);
+        INDArray b = Nd4j.randn(DataType.DOUBLE, 8, 5);
+        Nd4j.getRandom().setSeed(100 + epoch);
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        m.put("a", a.addi(Nd4j.randn(DataType.DOUBLE, 6, 8).muli(0.01 * epoch)));
+        m.put("b", b.addi(Nd4j.randn(DataType.DOUBLE, 8, 5).muli(0.01 * epoch)));
+        return m;
+    }
+}
