@@ -8,6 +8,7 @@ import dev.grokscope.config.OutputSpec;
 import dev.grokscope.data.Split;
 import dev.grokscope.listen.CheckpointWriter;
 import dev.grokscope.listen.DivergenceGuard;
+import dev.grokscope.listen.EarlyWarningSink;
 import dev.grokscope.listen.FinalWeightsWriter;
 import dev.grokscope.listen.GrokTracker;
 import dev.grokscope.listen.InterruptListener;
@@ -171,9 +172,11 @@ public final class ExperimentRunner {
         listeners.add(new DivergenceGuard());
         listeners.add(grok);
         listeners.add(new MetricsWriter(dir.metrics()));
-        SpectraRecorder spectra = experiment.instrumentation().spectraEvery() > 0
+        EarlyWarningSink warning = experiment.instrumentation().spectraEvery() > 0
+                ? new EarlyWarningSink(dir.spectraCsv()) : null;
+        SpectraRecorder spectra = warning != null
                 ? new SpectraRecorder(dir, experiment.instrumentation().spectraEvery(),
-                        experiment.instrumentation().background()) : null;
+                        experiment.instrumentation().background(), List.of(warning)) : null;
         if (spectra != null) {
             listeners.add(spectra);
         }
@@ -195,7 +198,7 @@ public final class ExperimentRunner {
         } catch (Exception | Error e) {
             String message = e.getClass().getSimpleName() + ": " + e.getMessage();
             try {
-                writeSummary(dir, RunStatus.FAILED, end, grok, spectra, t0, message);
+                writeSummary(dir, RunStatus.FAILED, end, grok, spectra, warning, t0, message);
                 record.end(RunStatus.FAILED, message);
                 AtomicFiles.writeString(dir.root().resolve("error.txt"), stackTrace(e));
             } catch (IOException | RuntimeException again) {
@@ -204,7 +207,7 @@ public final class ExperimentRunner {
             throw new RunFailedException(dir.root(), e);
         }
         String message = status == RunStatus.COMPLETED ? null : end.ctx.stopReason();
-        writeSummary(dir, status, end, grok, spectra, t0, message);
+        writeSummary(dir, status, end, grok, spectra, warning, t0, message);
         record.end(status, message);
         if (experiment.output().report()) {
             report(dir.root());
@@ -237,11 +240,16 @@ public final class ExperimentRunner {
     }
 
     private static void writeSummary(RunDirectory dir, RunStatus status, EndCapture end, GrokTracker grok,
-                                     SpectraRecorder spectra, long t0, String message) throws IOException {
+                                     SpectraRecorder spectra, EarlyWarningSink warning, long t0, String message)
+            throws IOException {
         TrainingContext ctx = end.ctx;
-        Summary.write(dir.summary(), Summary.of(status, ctx == null ? 0 : ctx.epoch(), ctx == null ? 0 : ctx.step(),
+        Map<String, Object> summary = Summary.of(status, ctx == null ? 0 : ctx.epoch(), ctx == null ? 0 : ctx.step(),
                 grok, ctx == null ? Double.NaN : ctx.msPerStep(), spectra == null ? Double.NaN : spectra.msPerSnapshot(),
-                (System.nanoTime() - t0) / 1e9, message));
+                (System.nanoTime() - t0) / 1e9, message);
+        if (warning != null) {
+            summary.putAll(warning.summaryFields());
+        }
+        Summary.write(dir.summary(), summary);
     }
 
     /** The directory a run goes to: {@code --out} as given, else {@code output.root/<name>}. */

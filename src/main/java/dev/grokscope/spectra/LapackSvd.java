@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * values, and A = (Q U_R) diag(s) V^T from R = U_R diag(s) V^T. {@code dgesvd} then only ever sees a
  * square matrix.
  *
- * <p>Why this detour (an M2.1 workaround): shared/notes/dl4j-m2.1.md reports ND4J M2.1's float64
+ * <p>Why this detour (an M2.1 workaround): the project's notes on DL4J 1.0.0-M2.1 report ND4J M2.1's float64
  * {@code gesvd} silently wrong on larger non-square matrices (512x2048, 256x1024, 400x1600: sum s^2 off
  * by 1.16x to 325x) and correct on square ones. On this project's machines the direct call was
  * measured correct on those shapes (relative error to numpy ~3e-15), so the fault is

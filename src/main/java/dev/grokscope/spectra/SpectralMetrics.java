@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
  * Spectral metrics of one m x n weight matrix W, computed from its singular values alone.
  *
  * <p>Notation: s_1 >= ... >= s_k (k = min(m, n)), lambda_i = s_i^2 (eigenvalues of W^T W),
- * N = max(m, n). Definitions follow shared/reference/spectral-metrics.md and match WeightWatcher
+ * N = max(m, n). Definitions follow docs/spectral-metrics.md and match WeightWatcher
  * 0.7.5.5 and Yunis et al. 2024's evaluate_run.py; names in {@link #toMap()} are the keys of
- * shared/golden/spectra/golden.json and the CSV columns of spectra.csv.
+ * src/test/resources/golden/spectra/golden.json and the CSV columns of spectra.csv.
  *
  * <p>Plain norms: frobenius_norm = sqrt(sum s^2); spectral_norm = s_1; nuclear_norm = sum s.
  *

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Checks on singular values s of an m x n matrix W: there are exactly k = min(m, n) of them; each is
  * finite and non-negative; they are sorted descending; and they carry all of W's energy,
  * sum_i s_i^2 = ||W||_F^2, within a relative tolerance of {@value #ENERGY_RTOL} (a float64 SVD gets
- * ~1e-14; the M2.1 float64 gesvd failures reported in shared/notes/dl4j-m2.1.md were off by 16% to
+ * ~1e-14; the M2.1 float64 gesvd failures seen on M2.1 (notes kept outside this project) were off by 16% to
  * 325x). The energy identity cannot catch every wrong answer (a wrong spectrum with the right sum
  * passes), but it catches the failures seen, at O(mn) cost.
  *

@@ -5,7 +5,7 @@
  * values or SVD), {@link dev.grokscope.spectra.SpectralMetrics} (singular values to named metrics,
  * including {@link dev.grokscope.spectra.PowerLawFit}) and {@link dev.grokscope.spectra.VectorAgreement}
  * (two SVDs to Yunis et al.'s agreement scores). Metric names are those of
- * shared/golden/spectra/golden.json; definitions are in shared/reference/spectral-metrics.md.
+ * src/test/resources/golden/spectra/golden.json; definitions are in docs/spectral-metrics.md.
  *
  * <p>Snapshots ({@link dev.grokscope.spectra.SingularValues#spectrum}) take a cheaper path: every
  * singular value and the leading 10 triplets from the eigen-decomposition of the smaller Gram matrix
