@@ -115,7 +115,7 @@ public final class LowrankCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("run", run.toString());
+        settings.put("run", run.toAbsolutePath().normalize().getFileName().toString()); // its name: no machine paths in results
         settings.put("fraction", rank == null ? cut.fraction() : null);
         settings.put("rank", rank);
         settings.put("kept", parts.stream().map(LowRank.Part::label).toList());
