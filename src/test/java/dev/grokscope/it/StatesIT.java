@@ -128,7 +128,7 @@ class StatesIT {
         JsonNode settings = new ObjectMapper().readTree(ws.resolve("lowrank-mlp.json").toFile());
         assertEquals("layers.1.W", settings.get("output_layer_kept_dense").asText());
         assertEquals(List.of("layers.0.W"), names(settings.get("truncated")));
-        assertEquals(32, settings.get("truncated").get("layers.0.W").get("top").asInt(), "ceil(0.5 * min(46, 64))");
+        assertEquals(23, settings.get("truncated").get("layers.0.W").get("top").asInt(), "ceil(0.5 * min(46, 64))");
 
         // the default: into the run directory, with the figures in its report; a second time is refused
         ok("lowrank", transformer.toString(), "--fraction", "0.25", "--keep", "top");
