@@ -6,7 +6,7 @@ import dev.grokscope.config.Experiment;
 import dev.grokscope.config.TrainingSpec;
 import dev.grokscope.eval.HeldOut;
 import dev.grokscope.eval.Scores;
-import dev.grokscope.eval.StateEvaluator;
+import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.intervene.Average;
 import dev.grokscope.results.Npy;
 import dev.grokscope.state.State;

@@ -1,11 +1,11 @@
-package dev.grokscope.eval;
+package dev.grokscope.state;
 
 import dev.grokscope.config.Experiment;
 import dev.grokscope.data.Split;
+import dev.grokscope.eval.Evaluator;
+import dev.grokscope.eval.Scores;
 import dev.grokscope.model.Network;
 import dev.grokscope.results.Npy;
-import dev.grokscope.state.State;
-import dev.grokscope.state.StateLoader;
 
 import java.util.Map;
 
