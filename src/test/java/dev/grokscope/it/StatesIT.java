@@ -83,14 +83,23 @@ class StatesIT {
     }
 
     @Test
-    void everyRunEndsWithItsFinalStateAndTheTrajectoryItAskedFor() {
+    void everyRunEndsWithItsFinalStateAndTheTrajectoryItAskedFor() throws Exception {
         assertTrue(Files.isRegularFile(mlp.resolve("states/final.zip")));
         for (int e : new int[] {0, 5, 10, 20, 30}) {
             assertTrue(Files.isRegularFile(mlp.resolve(String.format("states/epoch-%09d.zip", e))), "epoch " + e);
         }
         assertFalse(Files.exists(mlp.resolve(String.format("states/epoch-%09d.zip", 15))));
+        assertTrue(hasOptimizer(mlp.resolve(String.format("states/epoch-%09d.zip", 5))), "listed epochs: complete states");
+        assertFalse(hasOptimizer(mlp.resolve(String.format("states/epoch-%09d.zip", 10))), "every N: weights only");
+        assertTrue(hasOptimizer(mlp.resolve("states/final.zip")));
         assertTrue(Files.isRegularFile(narrow.resolve("states/final.zip")), "a final state without a trajectory");
         assertTrue(Files.isRegularFile(transformer.resolve(String.format("states/epoch-%09d.zip", 5))));
+    }
+
+    private static boolean hasOptimizer(Path state) throws Exception {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(state.toFile())) {
+            return z.stream().anyMatch(e -> e.getName().startsWith("optimizer/"));
+        }
     }
 
     @Test
