@@ -6,12 +6,11 @@ import dev.grokscope.config.Experiment;
 import dev.grokscope.config.TrainingSpec;
 import dev.grokscope.eval.HeldOut;
 import dev.grokscope.eval.Scores;
-import dev.grokscope.eval.StateEvaluator;
+import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.intervene.Average;
 import dev.grokscope.results.Npy;
 import dev.grokscope.state.State;
 import dev.grokscope.state.StateFile;
-import dev.grokscope.state.StateLoader;
 import dev.grokscope.state.StateRef;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
@@ -118,7 +117,7 @@ public final class AverageCommand implements Callable<Integer> {
         Map<String, Object> extra = new LinkedHashMap<>();
         if (greedy) {
             Average.Soup soup = Average.greedy(params, p -> {
-                StateLoader.assignParameters(p, ev.network(), source);
+                ev.assign(base, p, source);
                 return held.select().accuracy();
             });
             result = soup.soup();

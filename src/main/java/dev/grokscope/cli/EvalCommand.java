@@ -2,7 +2,7 @@ package dev.grokscope.cli;
 
 import dev.grokscope.backend.Backend;
 import dev.grokscope.eval.Scores;
-import dev.grokscope.eval.StateEvaluator;
+import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.state.State;
 import dev.grokscope.state.StateRef;
 import picocli.CommandLine.Command;

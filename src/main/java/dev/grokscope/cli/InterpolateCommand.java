@@ -3,7 +3,7 @@ package dev.grokscope.cli;
 import dev.grokscope.BadInputException;
 import dev.grokscope.backend.Backend;
 import dev.grokscope.eval.Scores;
-import dev.grokscope.eval.StateEvaluator;
+import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.intervene.Interpolation;
 import dev.grokscope.report.InterventionFigures;
 import dev.grokscope.report.Reports;

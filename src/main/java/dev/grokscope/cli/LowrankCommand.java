@@ -3,11 +3,9 @@ package dev.grokscope.cli;
 import dev.grokscope.BadInputException;
 import dev.grokscope.backend.Backend;
 import dev.grokscope.eval.Scores;
-import dev.grokscope.eval.StateEvaluator;
+import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.intervene.LowRank;
-import dev.grokscope.report.InterventionFigures;
 import dev.grokscope.report.Reports;
-import dev.grokscope.report.XYFigure;
 import dev.grokscope.results.AtomicFiles;
 import dev.grokscope.results.Npy;
 import dev.grokscope.spectra.Svd;
@@ -49,7 +47,7 @@ import java.util.concurrent.Callable;
 public final class LowrankCommand implements Callable<Integer> {
     static final List<String> COLUMNS = List.of("epoch", "variant", "train_loss", "train_accuracy", "val_loss",
             "val_accuracy", "weight_norm");
-    static final String CSV = "lowrank.csv";
+    static final String CSV = dev.grokscope.report.InterventionFigures.LOWRANK_CSV;
 
     @Parameters(index = "0", paramLabel = "RUN", description = "a run directory with saved states")
     Path run;
@@ -128,7 +126,7 @@ public final class LowrankCommand implements Callable<Integer> {
         OutputFiles.clear(jsonFile);
         AtomicFiles.writeString(csv, t.csv());
         AtomicFiles.writeString(jsonFile, Tables.json(settings) + "\n");
-        List<Path> figures = figures(t, parts, settings);
+        List<Path> figures = figures();
         PrintWriter pw = spec.commandLine().getOut();
         pw.print(json ? t.json(settings) + "\n" : t.csv());
         pw.flush();
@@ -189,40 +187,16 @@ public final class LowrankCommand implements Callable<Integer> {
         return m;
     }
 
-    private List<Path> figures(Tables.Table t, List<LowRank.Part> parts, Map<String, Object> settings) throws IOException {
-        if (out != null && !csv().toAbsolutePath().getParent().equals(run.toAbsolutePath())) {
+    /** The run's report (figures and report.html, lowrank's included) when the CSV is the run's own. */
+    private List<Path> figures() {
+        if (!csv().toAbsolutePath().normalize().equals(run.resolve(CSV).toAbsolutePath().normalize())) {
             return List.of(); // the result is not the run's: its report stays as it is
         }
-        List<String> variants = new ArrayList<>(List.of("dense"));
-        parts.forEach(p -> variants.add(p.label()));
-        List<Double> xs = new ArrayList<>();
-        for (Map<String, Object> r : t.rows()) {
-            if (r.get("variant").equals("dense")) {
-                xs.add(((Number) r.get("epoch")).doubleValue());
-            }
-        }
-        double[] x = xs.stream().mapToDouble(Double::doubleValue).toArray();
-        String note = rank != null ? "top keeps min(" + rank + ", k) components" : "top keeps ceil(" + settings.get("fraction")
-                + " k) components";
-        note += "; " + settings.get("output_layer_kept_dense") + " stays dense";
-        List<XYFigure> figs = List.of(
-                InterventionFigures.figure("lowrank_accuracy", "Low-rank pruning: accuracy", "epoch", "accuracy", x,
-                        curves(t, variants, "val_accuracy"), curves(t, variants, "train_accuracy"), note),
-                InterventionFigures.figure("lowrank_loss", "Low-rank pruning: loss", "epoch", "loss", x,
-                        curves(t, variants, "val_loss"), curves(t, variants, "train_loss"), note));
-        return InterventionFigures.write(run.resolve(Reports.DIR), figs);
+        Reports.Report r = Reports.write(run);
+        return r.files().stream().filter(f -> f.getFileName().toString().startsWith("lowrank_")).toList();
     }
 
     private Path csv() {
         return out != null ? out : run.resolve(CSV);
-    }
-
-    private static List<InterventionFigures.Curve> curves(Tables.Table t, List<String> variants, String column) {
-        List<InterventionFigures.Curve> l = new ArrayList<>();
-        for (String v : variants) {
-            l.add(new InterventionFigures.Curve(v, t.rows().stream().filter(r -> r.get("variant").equals(v))
-                    .mapToDouble(r -> ((Number) r.get(column)).doubleValue()).toArray()));
-        }
-        return l;
     }
 }

@@ -10,10 +10,11 @@ import java.util.Set;
  * study (grokscope eval, lowrank, interpolate, average).
  *
  * <p>Checkpoints (parameters, optimiser state, step count) make a killed run resume to the same result
- * as an uninterrupted one; only the newest {@code keep} are kept. Trajectory states (weights only, in
- * the dtype they were trained in, plus the config that rebuilds the network) are written at epoch 0 and
- * every {@code trajectoryEvery} epochs, and at every epoch listed in {@code epochs}; they are never
- * deleted. Yunis et al. (2024) keep one every 100 epochs plus epoch 0.
+ * as an uninterrupted one; only the newest {@code keep} are kept. Trajectory states (in the dtype they
+ * were trained in, plus the config that rebuilds the network) are written at epoch 0 and every
+ * {@code trajectoryEvery} epochs (weights only), and at every epoch listed in {@code epochs} (complete,
+ * with the optimiser's state, so that training can branch from them); they are never deleted. Yunis
+ * et al. (2024) keep one every 100 epochs plus epoch 0.
  *
  * @param everyEpochs write a checkpoint every this many epochs; 0: only by time
  * @param everySeconds also write one when this much wall time passed since the last; 0: only by epochs

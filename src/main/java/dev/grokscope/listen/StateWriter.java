@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Saves the states a study needs: the trajectory ({@code states/epoch-<N>.zip}, weights only, at the
- * epochs {@link CheckpointSpec#trajectoryAt} names) and, when the run ends completed or diverged, the
+ * Saves the states a study needs: the trajectory ({@code states/epoch-<N>.zip} at the epochs
+ * {@link CheckpointSpec#trajectoryAt} names: weights only every {@code trajectoryEvery} epochs, complete
+ * states with the optimiser's at the listed {@code epochs}, so that training can branch from them) and, when the run ends completed or diverged, the
  * complete final state ({@code states/final.zip}: parameters, optimiser state, step count). Each state
  * carries the resolved config and the run's provenance, so one file rebuilds its network and split.
  * Trajectory states are never deleted; a resumed run rewrites the ones after its checkpoint with the
@@ -39,7 +40,8 @@ public final class StateWriter implements TrainingListener {
     @Override
     public void onEpochEnd(TrainingContext ctx) throws IOException {
         if (spec.trajectoryAt(ctx.epoch()) && ctx.stopStatus() != RunStatus.DIVERGED) {
-            write(ctx, RunStates.trajectoryFile(runDir, ctx.epoch()), false);
+            // listed epochs are complete states (training can branch from them); the regular ones weights only
+            write(ctx, RunStates.trajectoryFile(runDir, ctx.epoch()), spec.epochs().contains(ctx.epoch()));
         }
     }
 

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Figures of the post-hoc interventions on saved states (grokscope lowrank, interpolate), written into
- * a run's {@code report/} directory beside the run's own figures.
+ * a run's {@code report/} directory beside the run's own figures; a run's {@code lowrank.csv} also
+ * joins its report.html ({@link #ofRun}).
  */
 public final class InterventionFigures {
     private static final String[] COLORS = {"#1f77b4", "#2ca02c", "#d62728", "#9467bd"};
@@ -36,6 +37,39 @@ public final class InterventionFigures {
             b.note(note);
         }
         return b.build();
+    }
+
+    /** The file grokscope lowrank writes into a run directory. */
+    public static final String LOWRANK_CSV = "lowrank.csv";
+
+    /**
+     * The low-rank pruning figures of a run (accuracy and loss against epoch, dense / top / bottom, from
+     * its {@code lowrank.csv}), or none when it has no such file.
+     */
+    public static List<XYFigure> ofRun(Path runDir) throws IOException {
+        Path csv = runDir.resolve(LOWRANK_CSV);
+        if (!Files.isRegularFile(csv)) {
+            return List.of();
+        }
+        List<org.apache.commons.csv.CSVRecord> rows = dev.grokscope.results.CsvLog.read(csv);
+        java.util.Map<String, List<org.apache.commons.csv.CSVRecord>> byVariant = new java.util.LinkedHashMap<>();
+        rows.forEach(r -> byVariant.computeIfAbsent(r.get("variant"), v -> new ArrayList<>()).add(r));
+        double[] x = byVariant.getOrDefault("dense", List.of()).stream()
+                .mapToDouble(r -> Double.parseDouble(r.get("epoch"))).toArray();
+        List<XYFigure> figs = new ArrayList<>();
+        for (String q : List.of("accuracy", "loss")) {
+            List<Curve> val = new ArrayList<>();
+            List<Curve> train = new ArrayList<>();
+            byVariant.forEach((v, rs) -> {
+                if (rs.size() == x.length) {
+                    val.add(new Curve(v, rs.stream().mapToDouble(r -> Double.parseDouble(r.get("val_" + q))).toArray()));
+                    train.add(new Curve(v, rs.stream().mapToDouble(r -> Double.parseDouble(r.get("train_" + q))).toArray()));
+                }
+            });
+            figs.add(figure("lowrank_" + q, "Low-rank pruning: " + q, "epoch", q, x, val, train,
+                    "dense, top and bottom singular components of every weight matrix but the output layer (lowrank.json)"));
+        }
+        return figs;
     }
 
     /** Writes figures as PNG and SVG into {@code dir} (created if needed); returns the files. */

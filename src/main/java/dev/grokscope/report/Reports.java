@@ -82,6 +82,8 @@ public final class Reports {
                 RunData run = RunData.read(dir);
                 missing.addAll(run.missing());
                 figures = safeFigures(() -> RunFigures.of(run), missing);
+                figures = new ArrayList<>(figures);
+                figures.addAll(InterventionFigures.ofRun(dir)); // grokscope lowrank's, when the run has them
                 page = HtmlReport.forRun(run, figures);
             } else {
                 SweepData sweep = SweepData.read(dir);

@@ -141,24 +141,30 @@ public final class Npy {
         org.nd4j.linalg.api.ndarray.INDArray c = a.dup('c');
         boolean f64 = c.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE;
         if (!f64 && c.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) {
-            c = c.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            org.nd4j.linalg.api.ndarray.INDArray cast = c.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            c.close();
+            c = cast;
         }
-        long n = c.length();
-        ByteBuffer body = ByteBuffer.allocate((int) (n * (f64 ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
-        if (f64) {
-            for (double v : c.data().asDouble()) {
-                body.putDouble(v);
+        try {
+            long n = c.length();
+            ByteBuffer body = ByteBuffer.allocate((int) (n * (f64 ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
+            if (f64) {
+                for (double v : c.data().asDouble()) {
+                    body.putDouble(v);
+                }
+            } else {
+                for (float v : c.data().asFloat()) {
+                    body.putFloat(v);
+                }
             }
-        } else {
-            for (float v : c.data().asFloat()) {
-                body.putFloat(v);
-            }
+            byte[] header = header(f64 ? "<f8" : "<f4", c.shape(), 0);
+            byte[] all = new byte[header.length + body.capacity()];
+            System.arraycopy(header, 0, all, 0, header.length);
+            System.arraycopy(body.array(), 0, all, header.length, body.capacity());
+            return all;
+        } finally {
+            c.close(); // our own copy: freed now rather than left for the collector (states are written often)
         }
-        byte[] header = header(f64 ? "<f8" : "<f4", c.shape(), 0);
-        byte[] all = new byte[header.length + body.capacity()];
-        System.arraycopy(header, 0, all, 0, header.length);
-        System.arraycopy(body.array(), 0, all, header.length, body.capacity());
-        return all;
     }
 
     /** Decodes .npy bytes; {@code name} names the source in errors. */

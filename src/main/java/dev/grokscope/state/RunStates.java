@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -198,10 +197,5 @@ public final class RunStates {
     /** Whether a directory holds states (for listing): its map is non-empty. */
     public boolean isEmpty() {
         return byEpoch.isEmpty();
-    }
-
-    @Override
-    public String toString() {
-        return root + " " + Map.copyOf(byEpoch).keySet();
     }
 }

@@ -74,7 +74,15 @@ public final class StateFile {
     private static byte[] encode(Npy.Array a, org.nd4j.linalg.api.buffer.DataType dtype) {
         long[] shape = java.util.Arrays.stream(a.shape()).asLongStream().toArray();
         INDArray arr = Nd4j.create(a.data(), shape, 'c');
-        return Npy.encode(dtype == arr.dataType() ? arr : arr.castTo(dtype));
+        INDArray typed = dtype == arr.dataType() ? arr : arr.castTo(dtype);
+        try {
+            return Npy.encode(typed);
+        } finally {
+            typed.close();
+            if (typed != arr) {
+                arr.close();
+            }
+        }
     }
 
     private static void writeEncoded(Path target, int epoch, long steps, long seed, String config,

@@ -85,7 +85,12 @@ public final class StateLoader {
         for (Map.Entry<String, INDArray> e : live.entrySet()) {
             Npy.Array a = saved.get(e.getKey());
             INDArray values = Nd4j.create(a.data(), e.getValue().shape(), 'c');
-            e.getValue().assign(values.dataType() == e.getValue().dataType() ? values : values.castTo(e.getValue().dataType()));
+            INDArray typed = values.dataType() == e.getValue().dataType() ? values : values.castTo(e.getValue().dataType());
+            e.getValue().assign(typed);
+            typed.close(); // temporaries freed now: a trajectory assigns thousands of them
+            if (typed != values) {
+                values.close();
+            }
         }
     }
 }

@@ -132,4 +132,35 @@ class StateFileTest {
         Files.writeString(tmp.resolve("text.zip"), "not a zip");
         assertThrows(BadInputException.class, () -> StateRef.parse(tmp.resolve("text.zip").toString()));
     }
+
+    /** A checkpoint as version 1 wrote it (no config.yaml, no matrix list) still loads through its run. */
+    @Test
+    void formatOneCheckpointsStillLoadThroughTheirRun() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("old"));
+        Files.writeString(run.resolve(RunDirectory.CONFIG), CONFIG);
+        Path ck = Checkpoint.file(run, 6);
+        Files.createDirectories(ck.getParent());
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(Files.newOutputStream(ck))) {
+            for (Map.Entry<String, INDArray> e : params().entrySet()) {
+                z.putNextEntry(new java.util.zip.ZipEntry("params/" + e.getKey() + ".npy"));
+                z.write(dev.grokscope.results.Npy.encode(e.getValue()));
+                z.closeEntry();
+            }
+            z.putNextEntry(new java.util.zip.ZipEntry("optimizer/updater.npy"));
+            z.write(dev.grokscope.results.Npy.encode(Nd4j.create(new float[] {1, 2}, new long[] {1, 2}, 'c')));
+            z.closeEntry();
+            z.putNextEntry(new java.util.zip.ZipEntry("state.json"));
+            z.write(("{\"format\":1,\"epoch\":6,\"steps\":6,\"seed\":3,\"params\":[\"layers.0.W\",\"layers.0.b\"],"
+                    + "\"optimizer\":[\"updater\"]}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            z.closeEntry();
+        }
+        State raw = StateFile.read(ck);
+        assertNull(raw.config());
+        assertEquals(List.of("layers.0.W"), raw.matrices(), "matrices: the 2-D parameters not named *.b");
+        assertThrows(BadInputException.class, () -> raw.experiment("old"));
+        State viaRun = StateRef.one(run + "@6").read();
+        assertEquals(CONFIG, viaRun.config());
+        assertEquals(6, viaRun.epoch());
+        assertTrue(viaRun.hasOptimizer());
+    }
 }

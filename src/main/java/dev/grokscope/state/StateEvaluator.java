@@ -1,11 +1,11 @@
-package dev.grokscope.eval;
+package dev.grokscope.state;
 
 import dev.grokscope.config.Experiment;
 import dev.grokscope.data.Split;
+import dev.grokscope.eval.Evaluator;
+import dev.grokscope.eval.Scores;
 import dev.grokscope.model.Network;
 import dev.grokscope.results.Npy;
-import dev.grokscope.state.State;
-import dev.grokscope.state.StateLoader;
 
 import java.util.Map;
 
@@ -21,6 +21,8 @@ public final class StateEvaluator {
     private String config;
     private StateLoader.Loaded loaded;
     private Evaluator evaluator;
+    /** The state whose parameters the network holds, or null after an edit was assigned. */
+    private State current;
 
     /** Loads {@code state} into the (possibly reused) network and evaluates it. */
     public Scores evaluate(State state, String source) {
@@ -29,25 +31,46 @@ public final class StateEvaluator {
     }
 
     /**
-     * Evaluates other parameters (an edit of {@code base}'s) on {@code base}'s network and split.
+     * Evaluates other parameters (an edit of {@code base}'s) on a network built from {@code base}'s config,
+     * on its split.
      */
     public Scores evaluate(State base, Map<String, Npy.Array> params, String source) {
-        use(base, source);
-        StateLoader.assignParameters(params, loaded.network(), source);
+        assign(base, params, source);
         return evaluator.evaluate();
+    }
+
+    /** Assigns other parameters into a network built from {@code base}'s config (for other measurements). */
+    public void assign(State base, Map<String, Npy.Array> params, String source) {
+        network(base, source);
+        StateLoader.assignParameters(params, loaded.network(), source);
+        current = null;
     }
 
     /** Makes {@code state} current and returns its network (parameters assigned) and split. */
     public StateLoader.Loaded use(State state, String source) {
-        if (loaded != null && state.config() != null && state.config().equals(config)) {
-            StateLoader.restore(state, loaded.network(), source);
+        if (current != state) {
+            if (network(state, source)) {
+                StateLoader.restore(state, loaded.network(), source);
+            }
             loaded = new StateLoader.Loaded(state, loaded.experiment(), loaded.split(), loaded.network());
-        } else {
-            loaded = StateLoader.load(state, source);
-            config = state.config();
-            evaluator = new Evaluator(loaded.network(), loaded.split());
+            current = state;
         }
         return loaded;
+    }
+
+    /**
+     * Makes sure the network is built from {@code state}'s config; returns whether it was reused (and so
+     * still holds other parameters) rather than built from {@code state} just now.
+     */
+    private boolean network(State state, String source) {
+        if (loaded != null && state.config() != null && state.config().equals(config)) {
+            return true;
+        }
+        loaded = StateLoader.load(state, source);
+        config = state.config();
+        evaluator = new Evaluator(loaded.network(), loaded.split());
+        current = state;
+        return false;
     }
 
     /** The current experiment (after {@link #use}). */
