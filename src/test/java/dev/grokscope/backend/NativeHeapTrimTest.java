@@ -43,7 +43,9 @@ class NativeHeapTrimTest {
         for (int i = 63; i < blocks.size(); i += 64) {
             Pointer.free(blocks.get(i));
         }
-        // ~100 MB were allocated; the freed 63 of every 64 blocks cover whole pages that only a trim returns
-        assertTrue(released > 50L << 20, "released " + (released >> 20) + " MB");
+        // ~100 MB were allocated; the freed 63 of every 64 blocks cover whole pages that only a trim returns.
+        // How much of the ~98 MB freed comes back depends on the arena and on what the JVM's other threads
+        // touch meanwhile (85 MB and 49 MB were seen in a busy test JVM); without a trim it is ~0.
+        assertTrue(released > 25L << 20, "released " + (released >> 20) + " MB");
     }
 }
