@@ -43,7 +43,8 @@ final class AttachedRun implements AutoCloseable {
      * @param chains matrices where each feeds the next, for {@code align_next}
      * @param model what run.json says was trained (class name)
      * @throws IllegalArgumentException if the model has no 2-D weights or the cadence is null
-     * @throws BadInputException if {@code dir} exists and is not empty
+     * @throws BadInputException if {@code dir} exists and is not empty, or cannot be created (checked first,
+     *     leaving nothing behind)
      * @throws java.io.UncheckedIOException if {@code dir} cannot be created or written
      */
     AttachedRun(Path dir, Cadence cadence, Supplier<Map<String, INDArray>> matrices, List<List<String>> chains,

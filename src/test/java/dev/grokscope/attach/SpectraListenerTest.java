@@ -182,9 +182,10 @@ class SpectraListenerTest {
         assertThrows(IllegalArgumentException.class, () -> Cadence.iterations(-3));
 
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
-        IllegalArgumentException unwritable = assertThrows(IllegalArgumentException.class,
+        BadInputException unwritable = assertThrows(BadInputException.class,
                 () -> new SpectraListener(net, file.resolve("run"), Cadence.epochs(1)));
-        assertTrue(unwritable.getMessage().contains("cannot create the run directory"), unwritable.getMessage());
+        assertTrue(unwritable.getMessage().contains("cannot create the output directory"), unwritable.getMessage());
+        assertFalse(Files.exists(file.resolve("run")));
 
         Path full = Files.createDirectories(tmp.resolve("full"));
         Files.writeString(full.resolve("keep.txt"), "mine");
