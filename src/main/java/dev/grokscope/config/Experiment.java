@@ -5,10 +5,12 @@ package dev.grokscope.config;
  * {@code defaults.yaml}; every field is validated by the compact constructor of its record.
  *
  * @param seed the one seed; the data split, initialisation and shuffling each derive their own
- *     ({@link Seeds})
+ *     ({@link Seeds}); {@code data.seed}, when set, draws the data instead
+ * @param mask the lottery-ticket mask the run trains under (off unless {@code mask.from} names a state)
  */
 public record Experiment(long seed, DataSpec data, ModelSpec model, OptimizerSpec optimizer, TrainingSpec training,
-                         InstrumentationSpec instrumentation, CheckpointSpec checkpoint, OutputSpec output) {
+                         InstrumentationSpec instrumentation, CheckpointSpec checkpoint, OutputSpec output,
+                         MaskSpec mask) {
     public Experiment {
         Check.that(seed >= 0, "seed", "must be >= 0", seed);
         Check.present(data, "data");
@@ -18,10 +20,21 @@ public record Experiment(long seed, DataSpec data, ModelSpec model, OptimizerSpe
         Check.present(instrumentation, "instrumentation");
         Check.present(checkpoint, "checkpoint");
         Check.present(output, "output");
+        Check.present(mask, "mask");
     }
 
-    /** The per-purpose seeds derived from {@link #seed()}. */
+    /** The same experiment on other data (e.g. a branch's, drawn with its parent's seed). */
+    public Experiment withData(DataSpec d) {
+        return new Experiment(seed, d, model, optimizer, training, instrumentation, checkpoint, output, mask);
+    }
+
+    /** The seed the data (split, label permutation) is drawn with: {@code data.seed}, or {@link #seed()}. */
+    public long dataSeed() {
+        return data.seed() >= 0 ? data.seed() : seed;
+    }
+
+    /** The per-purpose seeds derived from {@link #seed()} (the data's from {@link #dataSeed()}). */
     public Seeds seeds() {
-        return Seeds.of(seed);
+        return Seeds.of(seed, data.seed());
     }
 }

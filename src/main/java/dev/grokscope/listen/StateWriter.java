@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Saves the states a study needs: the trajectory ({@code states/epoch-<N>.zip}, weights only, at the
+ * Saves the states a study needs: the trajectory ({@code states/epoch-<N>.zip}, weights only unless
+ * {@link CheckpointSpec#trajectoryOptimizer}, at the
  * epochs {@link CheckpointSpec#trajectoryAt} names) and, when the run ends completed or diverged, the
  * complete final state ({@code states/final.zip}: parameters, optimiser state, step count). Each state
  * carries the resolved config and the run's provenance, so one file rebuilds its network and split.
@@ -39,7 +40,7 @@ public final class StateWriter implements TrainingListener {
     @Override
     public void onEpochEnd(TrainingContext ctx) throws IOException {
         if (spec.trajectoryAt(ctx.epoch()) && ctx.stopStatus() != RunStatus.DIVERGED) {
-            write(ctx, RunStates.trajectoryFile(runDir, ctx.epoch()), false);
+            write(ctx, RunStates.trajectoryFile(runDir, ctx.epoch()), spec.trajectoryOptimizer());
         }
     }
 
