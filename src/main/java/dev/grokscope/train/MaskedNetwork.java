@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * A network trained under a fixed 0/1 mask (a lottery ticket): after construction and after every
- * optimiser step the masked matrices are multiplied by their masks, and the optimiser's per-entry
+ * optimiser step the masked matrices are multiplied by their masks (plus 0, so that they hold +0.0,
+ * not -0.0), and the optimiser's per-entry
  * state (Adam's moments, momentum) of the masked-out entries is set to zero, so that a masked weight
  * is exactly zero after every step and its optimiser state never carries a gradient it was not
  * allowed to follow. Every other call goes to the wrapped network.
@@ -76,9 +77,9 @@ public final class MaskedNetwork implements Network {
     /** Multiplies the masked matrices and their optimiser state by the masks. */
     public void apply() {
         Map<String, INDArray> params = inner.parameters();
-        masks.forEach((name, m) -> params.get(name).muli(m));
+        masks.forEach((name, m) -> params.get(name).muli(m).addi(0.0)); // + 0: -0.0 becomes 0.0
         for (INDArray[] sm : moments) {
-            sm[0].muli(sm[1]);
+            sm[0].muli(sm[1]).addi(0.0);
         }
         if (flatMask != null) {
             MultiLayerNetwork net = ((Mlp) inner).dl4j();
@@ -91,7 +92,7 @@ public final class MaskedNetwork implements Network {
                     @SuppressWarnings("unchecked")
                     Map<String, INDArray> state = b.getGradientUpdater().getState();
                     for (INDArray s : state.values()) {
-                        s.muli(range.reshape(s.shape()));
+                        s.muli(range.reshape(s.shape())).addi(0.0);
                     }
                 }
             }
