@@ -73,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
             o = ExperimentRunner.resume(new RunDirectory(resume), command, progressMode(OutputSpec.Progress.AUTO));
         } else {
             Experiment e = ConfigLoader.load(config, sets);
-            Parent parent = from == null ? null : Parent.of(from);
+            ExperimentRunner.Prepared prepared = ExperimentRunner.prepare(e, from == null ? null : Parent.of(from));
             Path target = ExperimentRunner.directoryFor(e, config, out);
             if (force && Files.exists(target) && !Files.isDirectory(target)) {
                 throw new BadInputException(target + ": exists and is not a directory");
@@ -94,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             System.err.println("grokscope: run " + config + " -> " + dir.root());
-            o = ExperimentRunner.run(e, dir, command, progressMode(e.output().progress()), parent);
+            o = ExperimentRunner.run(prepared, dir, command, progressMode(e.output().progress()));
         }
         System.out.println(String.format(Locale.ROOT, "%s  %s  train99 %s  val99 %s  %.1f ms/step", o.status().label(),
                 o.dir(), o.grok().epochTrain99(), o.grok().epochVal99(), o.msPerStep()));

@@ -71,21 +71,49 @@ public final class ExperimentRunner {
      */
     public static Outcome run(Experiment experiment, RunDirectory dir, List<String> command,
                               ProgressReporter.Mode progress) throws IOException {
-        return run(experiment, dir, command, progress, null);
+        return run(prepare(experiment, null), dir, command, progress);
     }
 
     /**
-     * Trains {@code experiment} into {@code dir}, as a branch of {@code parent} when it is not null: the
-     * network starts from the parent state (weights, optimiser state, step count), the data is the
-     * parent's ({@link Parent#adopt}), the epochs continue the parent's numbering (the branch's first
-     * evaluated epoch is the parent's epoch) and this experiment's seed orders the minibatches. Every
-     * check (architecture, mask) runs before anything is written.
-     *
-     * @throws BadInputException when the parent does not fit the network or is not before the last epoch
-     * @throws RunFailedException when training fails at run time; the run is then marked failed
+     * An experiment ready to train: its data split and network built, a branch's parent state restored
+     * into the network, the mask drawn. Everything that can refuse the experiment has run; nothing is
+     * written yet.
      */
-    public static Outcome run(Experiment experiment, RunDirectory dir, List<String> command,
-                              ProgressReporter.Mode progress, Parent parent) throws IOException {
+    public static final class Prepared {
+        private final Experiment experiment;
+        private final Split split;
+        private final Network network;
+        private final Parent parent;
+        private final Ticket ticket;
+        private final Backend.Info backend;
+
+        private Prepared(Experiment experiment, Split split, Network network, Parent parent, Ticket ticket,
+                         Backend.Info backend) {
+            this.experiment = experiment;
+            this.split = split;
+            this.network = network;
+            this.parent = parent;
+            this.ticket = ticket;
+            this.backend = backend;
+        }
+
+        /** The experiment as it will run (a branch's with its parent's data seed). */
+        public Experiment experiment() {
+            return experiment;
+        }
+    }
+
+    /**
+     * Prepares {@code experiment}, as a branch of {@code parent} when it is not null: the network starts
+     * from the parent state (weights, optimiser state, step count), the data is the parent's
+     * ({@link Parent#adopt}), the epochs continue the parent's numbering (the branch's first evaluated
+     * epoch is the parent's epoch) and this experiment's seed orders the minibatches. With
+     * {@code mask.from}, the mask is drawn ({@link Ticket}).
+     *
+     * @throws BadInputException when the parent does not fit the network or is not before the last
+     *     epoch, or the mask cannot be drawn
+     */
+    public static Prepared prepare(Experiment experiment, Parent parent) {
         Backend.Info backend = Backend.start();
         if (parent != null) {
             experiment = parent.adopt(experiment);
@@ -101,7 +129,22 @@ public final class ExperimentRunner {
             StateLoader.restore(parent.state(), network, "--from " + parent.label());
         }
         Ticket ticket = experiment.mask().enabled() ? Ticket.draw(experiment, network) : null;
+        return new Prepared(experiment, split, network, parent, ticket, backend);
+    }
 
+    /**
+     * Trains a prepared experiment into {@code dir}.
+     *
+     * @throws RunFailedException when training fails at run time; the run is then marked failed
+     */
+    public static Outcome run(Prepared prepared, RunDirectory dir, List<String> command, ProgressReporter.Mode progress)
+            throws IOException {
+        Experiment experiment = prepared.experiment;
+        Split split = prepared.split;
+        Network network = prepared.network;
+        Parent parent = prepared.parent;
+        Ticket ticket = prepared.ticket;
+        Backend.Info backend = prepared.backend;
         dir.create();
         AtomicFiles.writeString(dir.config(), ConfigLoader.toYaml(experiment));
         Map<String, Object> provenance = Provenance.collect(backend, command);
