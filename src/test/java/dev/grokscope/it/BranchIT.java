@@ -62,6 +62,8 @@ class BranchIT {
         run("b5", "--set", "seed=5", "--from", trunk + "@" + AT);
         run("b5again", "--set", "seed=5", "--from", trunk + "@" + AT);
         run("b6", "--set", "seed=6", "--from", trunk + "@" + AT);
+        run("e0s5", "--set", "seed=5", "--from", trunk + "@0");
+        run("e0s6", "--set", "seed=6", "--from", trunk + "@0");
     }
 
     static List<CSVRecord> metrics(Path run) throws Exception {
@@ -175,6 +177,72 @@ class BranchIT {
             assertEquals(1, lines.size(), c.getKey() + ": " + r.err());
             assertTrue(lines.get(0).contains(c.getKey()), lines.get(0));
             assertFalse(Files.exists(out), c.getKey() + ": nothing written");
+        }
+    }
+
+    @Test
+    void lmcOfIdenticalEndpointsHasZeroBarrierAndFullAgreement() throws Exception {
+        Path out = ws.resolve("lmc-same");
+        Cli.Result r = Cli.run(ws, "lmc", ws.resolve("b5").toString(), ws.resolve("b5again").toString(), "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<CSVRecord> rows = RunCommandIT.csv(out.resolve("lmc.csv"));
+        assertEquals(1, rows.size());
+        CSVRecord row = rows.get(0);
+        assertEquals(String.valueOf(AT), row.get("branch_epoch"));
+        for (String c : List.of("loss_barrier_train", "loss_barrier_val")) {
+            assertEquals(0.0, Double.parseDouble(row.get(c)), 1e-12, c); // the chord of equal losses, to rounding
+        }
+        assertEquals(0.0, Double.parseDouble(row.get("error_instability_train")));
+        assertEquals(0.0, Double.parseDouble(row.get("error_instability_val")));
+        assertEquals(row.get("a_val_accuracy"), row.get("b_val_accuracy"));
+        for (String m : List.of("layers.0.W", "layers.1.W")) {
+            assertEquals(1.0, Double.parseDouble(row.get("sva_" + m)), 1e-9, m);
+        }
+        for (String f : List.of("lmc.json", "lmc_barrier.png", "lmc_sva.png")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+    }
+
+    @Test
+    void lmcGroupsBranchesByParentEpochAndPairsEveryTwo() throws Exception {
+        Path out = ws.resolve("lmc-all");
+        List<String> a = new ArrayList<>(List.of("lmc"));
+        for (String b : List.of("b5", "b6", "b5again", "e0s5", "e0s6")) {
+            a.add(ws.resolve(b).toString());
+        }
+        a.addAll(List.of("--points", "5", "--out", out.toString()));
+        Cli.Result r = Cli.run(ws, a.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.err());
+        List<CSVRecord> rows = RunCommandIT.csv(out.resolve("lmc.csv"));
+        assertEquals(List.of("0", String.valueOf(AT), String.valueOf(AT), String.valueOf(AT)),
+                rows.stream().map(x -> x.get("branch_epoch")).toList(), "1 pair of epoch-0 branches, 3 of epoch-" + AT);
+        CSVRecord e0 = rows.get(0);
+        assertEquals(List.of("e0s5", "e0s6"), List.of(e0.get("a"), e0.get("b")));
+        CSVRecord b5b6 = rows.stream().filter(x -> x.get("a").equals("b5") && x.get("b").equals("b6")).findFirst().orElseThrow();
+        Cli.Result one = Cli.run(ws, "interpolate", ws.resolve("b5").toString(), ws.resolve("b6").toString(), "--points", "5", "--json");
+        assertEquals(0, one.exit(), one.err());
+        JsonNode j = JSON.readTree(one.out());
+        assertEquals(j.get("loss_barrier_val").asDouble(), Double.parseDouble(b5b6.get("loss_barrier_val")), "lmc = interpolate");
+        assertEquals(j.get("error_instability_val").asDouble(), Double.parseDouble(b5b6.get("error_instability_val")));
+        assertEquals(j.get("sva_top10").get("layers.0.W").asDouble(), Double.parseDouble(b5b6.get("sva_layers.0.W")));
+        JsonNode summary = JSON.readTree(out.resolve("lmc.json").toFile()).get("by_branch_epoch");
+        assertEquals(2, summary.size());
+        assertEquals(3, summary.get(1).get("pairs").asInt());
+    }
+
+    @Test
+    void lmcRefusesRunsThatAreNotBranchesAndLoneBranches() throws Exception {
+        for (List<String> c : List.of(List.of(trunk.toString(), ws.resolve("b5").toString()),
+                List.of(ws.resolve("e0s5").toString(), ws.resolve("b5").toString(), ws.resolve("b6").toString()))) {
+            Path out = ws.resolve("lmc-bad");
+            List<String> a = new ArrayList<>(List.of("lmc"));
+            a.addAll(c);
+            a.addAll(List.of("--out", out.toString()));
+            Cli.Result r = Cli.run(ws, a.toArray(String[]::new));
+            assertEquals(2, r.exit(), r.err());
+            assertEquals(1, r.errLines().size(), r.err());
+            assertTrue(r.errLines().get(0).contains("not a branch") || r.errLines().get(0).contains("the only branch"), r.err());
+            assertFalse(Files.exists(out));
         }
     }
 }
