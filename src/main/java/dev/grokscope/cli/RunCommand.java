@@ -8,7 +8,6 @@ import dev.grokscope.config.OutputSpec;
 import dev.grokscope.listen.ProgressReporter;
 import dev.grokscope.results.RunDirectory;
 import dev.grokscope.run.ExperimentRunner;
-import dev.grokscope.state.Parent;
 import dev.grokscope.train.RunStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "STATE",
             description = "Branch: start from a saved state (RUN, RUN@EPOCH, RUN@last or a state file with optimiser state):"
                     + " its weights, optimiser state and step; epochs continue from its epoch; CONFIG's seed orders the batches;"
-                    + " the data split is the parent's.")
+                    + " the data split is the parent's. Same as --set from=STATE.")
     String from;
 
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an unfinished run from its newest checkpoint.")
@@ -73,7 +72,10 @@ final class RunCommand implements Callable<Integer> {
             o = ExperimentRunner.resume(new RunDirectory(resume), command, progressMode(OutputSpec.Progress.AUTO));
         } else {
             Experiment e = ConfigLoader.load(config, sets);
-            ExperimentRunner.Prepared prepared = ExperimentRunner.prepare(e, from == null ? null : Parent.of(from));
+            if (from != null) {
+                e = e.withFrom(from);
+            }
+            ExperimentRunner.Prepared prepared = ExperimentRunner.prepare(e);
             Path target = ExperimentRunner.directoryFor(e, config, out);
             if (force && Files.exists(target) && !Files.isDirectory(target)) {
                 throw new BadInputException(target + ": exists and is not a directory");

@@ -71,7 +71,7 @@ public final class ExperimentRunner {
      */
     public static Outcome run(Experiment experiment, RunDirectory dir, List<String> command,
                               ProgressReporter.Mode progress) throws IOException {
-        return run(prepare(experiment, null), dir, command, progress);
+        return run(prepare(experiment), dir, command, progress);
     }
 
     /**
@@ -104,7 +104,7 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Prepares {@code experiment}, as a branch of {@code parent} when it is not null: the network starts
+     * Prepares {@code experiment}, as a branch of the state {@code from} names when it is set: the network starts
      * from the parent state (weights, optimiser state, step count), the data is the parent's
      * ({@link Parent#adopt}), the epochs continue the parent's numbering (the branch's first evaluated
      * epoch is the parent's epoch) and this experiment's seed orders the minibatches. With
@@ -113,7 +113,8 @@ public final class ExperimentRunner {
      * @throws BadInputException when the parent does not fit the network or is not before the last
      *     epoch, or the mask cannot be drawn
      */
-    public static Prepared prepare(Experiment experiment, Parent parent) {
+    public static Prepared prepare(Experiment experiment) {
+        Parent parent = experiment.from().isEmpty() ? null : Parent.of(experiment.from());
         Backend.Info backend = Backend.start();
         if (parent != null) {
             experiment = parent.adopt(experiment);

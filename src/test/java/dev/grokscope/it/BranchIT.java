@@ -245,4 +245,37 @@ class BranchIT {
             assertFalse(Files.exists(out));
         }
     }
+
+    /** A sweep of branches: the trunk's saved epochs 0 and 3 x seeds 5 and 6, run locally, then lmc of the sweep. */
+    @Test
+    void aSweepBranchesATrunkAtSeveralEpochsAndSeedsAndLmcReadsIt() throws Exception {
+        String sweep = "base: " + Path.of("configs/quickstart.yaml").toAbsolutePath() + "\n"
+                + "set: {data.p: 23, model.width: 32, training.batchSize: 48, training.epochs: 6,"
+                + " instrumentation.spectraEvery: 0, output.progress: none, output.report: false}\n"
+                + "grid:\n  from: [trunk@0, trunk@" + AT + "]\n  seed: [5, 6]\n";
+        Files.writeString(ws.resolve("branches.yaml"), sweep);
+        Path out = ws.resolve("sweep");
+        Cli.Result r = Cli.run(ws, "sweep", "branches.yaml", "--out", out.toString(), "--jobs", "1");
+        assertEquals(0, r.exit(), r.err());
+        List<String> ids = new ArrayList<>();
+        try (var s = Files.list(out.resolve("runs"))) {
+            s.filter(Files::isDirectory).map(x -> x.getFileName().toString()).sorted().forEach(ids::add);
+        }
+        assertEquals(List.of("from=trunk_0,seed=5", "from=trunk_0,seed=6", "from=trunk_3,seed=5", "from=trunk_3,seed=6"), ids);
+        JsonNode p = JSON.readTree(out.resolve("runs/from=trunk_3,seed=6/run.json").toFile()).get("parent");
+        assertEquals(AT, p.get("epoch").asInt());
+        assertEquals(dev.grokscope.state.Parent.sha256(trunk.resolve(String.format("states/epoch-%09d.zip", AT))),
+                p.get("sha256").asText());
+        Cli.Result lmc = Cli.run(ws, "lmc", out.toString());
+        assertEquals(0, lmc.exit(), lmc.err());
+        assertEquals(List.of("0", String.valueOf(AT)), RunCommandIT.csv(out.resolve("lmc.csv")).stream()
+                .map(x -> x.get("branch_epoch")).toList());
+
+        Files.writeString(ws.resolve("unsaved.yaml"), sweep.replace("trunk@" + AT, "trunk@4"));
+        Cli.Result bad = Cli.run(ws, "sweep", "unsaved.yaml", "--out", ws.resolve("unsaved").toString());
+        assertEquals(2, bad.exit(), bad.err());
+        assertEquals(1, bad.errLines().size(), bad.err());
+        assertTrue(bad.errLines().get(0).contains("no state saved at epoch 4; nearest saved epochs: 3"), bad.err());
+        assertFalse(Files.exists(ws.resolve("unsaved")));
+    }
 }
