@@ -34,6 +34,7 @@ import java.util.stream.Stream;
  * 2020; Yunis et al. 2024). Branch runs ({@code run --from}) are grouped by their parent state (trunk
  * run and epoch, from run.json); for every group, every pair of the branches' final states is
  * interpolated ({@link Line}) on the first branch's split -> {@code lmc.csv}: one row per pair with the
+ * trunk (its directory name, so that the table holds no machine paths),
  * branch epoch, loss barriers, error instabilities, endpoint accuracies and the top-10 SVA of every
  * weight matrix; {@code lmc.json} with the means per branch epoch; figures of barrier and instability
  * vs branch epoch and of SVA vs branch epoch.
@@ -119,7 +120,7 @@ public final class LmcCommand implements Callable<Integer> {
                     Branch a = g.get(i);
                     Branch b = g.get(j);
                     Line line = Line.scan(ev, finals.get(a), a.run().toString(), finals.get(b), points);
-                    List<Object> row = new ArrayList<>(List.of(a.parent().substring(0, a.parent().lastIndexOf('@')),
+                    List<Object> row = new ArrayList<>(List.of(Path.of(a.parent().substring(0, a.parent().lastIndexOf('@'))).getFileName().toString(),
                             a.epoch(), a.run().getFileName().toString(), b.run().getFileName().toString(),
                             line.lossBarrierTrain(), line.lossBarrierVal(), line.errorInstabilityTrain(),
                             line.errorInstabilityVal(), line.first().trainAccuracy(), line.first().valAccuracy(),

@@ -198,9 +198,15 @@ class BranchIT {
         for (String m : List.of("layers.0.W", "layers.1.W")) {
             assertEquals(1.0, Double.parseDouble(row.get("sva_" + m)), 1e-9, m);
         }
+        assertEquals("trunk", row.get("trunk"), "the trunk's name, no machine path");
         for (String f : List.of("lmc.json", "lmc_barrier.png", "lmc_sva.png")) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
+        String before = Files.readString(out.resolve("lmc.csv"));
+        Cli.Result again = Cli.run(ws, "lmc", ws.resolve("b5").toString(), ws.resolve("b6").toString(), "--out", out.toString());
+        assertEquals(2, again.exit(), again.err());
+        assertTrue(again.errLines().get(0).contains("exists"), again.err());
+        assertEquals(before, Files.readString(out.resolve("lmc.csv")), "an existing result is never overwritten");
     }
 
     @Test
