@@ -3,14 +3,12 @@ package dev.grokscope.cli;
 import dev.grokscope.BadInputException;
 import dev.grokscope.backend.Backend;
 import dev.grokscope.eval.Scores;
+import dev.grokscope.state.Line;
 import dev.grokscope.state.StateEvaluator;
-import dev.grokscope.intervene.Interpolation;
 import dev.grokscope.report.InterventionFigures;
 import dev.grokscope.report.Reports;
 import dev.grokscope.report.XYFigure;
 import dev.grokscope.results.AtomicFiles;
-import dev.grokscope.spectra.SingularValues;
-import dev.grokscope.spectra.VectorAgreement;
 import dev.grokscope.state.State;
 import dev.grokscope.state.StateRef;
 import picocli.CommandLine.Command;
@@ -22,7 +20,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,34 +89,26 @@ public final class InterpolateCommand implements Callable<Integer> {
         }
 
         Backend.start();
-        StateEvaluator ev = new StateEvaluator();
-        double[] alphas = Interpolation.alphas(points);
+        Line line = Line.scan(new StateEvaluator(), sa, ra.label(), sb, points);
+        double[] alphas = line.alphas();
         Tables.Table t = new Tables.Table(COLUMNS);
-        List<Double> trainLoss = new ArrayList<>();
-        List<Double> valLoss = new ArrayList<>();
-        List<Double> trainErr = new ArrayList<>();
-        List<Double> valErr = new ArrayList<>();
-        for (double alpha : alphas) {
-            Scores s = ev.evaluate(sa, Interpolation.at(sa.params(), sb.params(), alpha), ra.label());
-            t.add(alpha, s.trainLoss(), s.trainAccuracy(), s.valLoss(), s.valAccuracy(), s.weightNorm());
-            trainLoss.add(s.trainLoss());
-            valLoss.add(s.valLoss());
-            trainErr.add(s.trainError());
-            valErr.add(s.valError());
+        for (int i = 0; i < alphas.length; i++) {
+            Scores s = line.scores().get(i);
+            t.add(alphas[i], s.trainLoss(), s.trainAccuracy(), s.valLoss(), s.valAccuracy(), s.weightNorm());
         }
+        List<Double> trainLoss = line.trainLoss();
+        List<Double> valLoss = line.valLoss();
+        List<Double> trainErr = line.trainError();
+        List<Double> valErr = line.valError();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("a", ra.label());
         summary.put("b", rb.label());
         summary.put("evaluated_on", "the split of " + ra.label());
-        summary.put("loss_barrier_train", Interpolation.barrier(alphas, trainLoss));
-        summary.put("loss_barrier_val", Interpolation.barrier(alphas, valLoss));
-        summary.put("error_instability_train", Interpolation.instability(trainErr));
-        summary.put("error_instability_val", Interpolation.instability(valErr));
-        Map<String, Double> sva = new LinkedHashMap<>();
-        for (String m : sa.matrices()) {
-            sva.put(m, VectorAgreement.singularVectorAgreement(SingularValues.full(sa.params().get(m).matrix()),
-                    SingularValues.full(sb.params().get(m).matrix()), VectorAgreement.DEFAULT_K));
-        }
+        summary.put("loss_barrier_train", line.lossBarrierTrain());
+        summary.put("loss_barrier_val", line.lossBarrierVal());
+        summary.put("error_instability_train", line.errorInstabilityTrain());
+        summary.put("error_instability_val", line.errorInstabilityVal());
+        Map<String, Double> sva = line.sva();
         summary.put("sva_top10", sva);
 
         if (dir != null) {

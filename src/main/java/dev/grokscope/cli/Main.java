@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 @Command(name = "grokscope", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Grokking experiments on Deeplearning4j, instrumented with the spectra of the weights.",
         subcommands = {RunCommand.class, SweepCommand.class, AnalyzeCommand.class, ReportCommand.class, DoctorCommand.class,
-                EvalCommand.class, LowrankCommand.class, InterpolateCommand.class, AverageCommand.class,
+                EvalCommand.class, LowrankCommand.class, InterpolateCommand.class, AverageCommand.class, LmcCommand.class,
                 WarnCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for input that breaks a rule (config, file, argument). */

@@ -20,7 +20,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code grokscope run CONFIG [--set key=value]... [--out DIR] [--force]} or {@code grokscope run --resume DIR}. */
+/**
+ * {@code grokscope run CONFIG [--set key=value]... [--from STATE] [--out DIR] [--force]} or
+ * {@code grokscope run --resume DIR}.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Train one experiment and record its metrics and weight spectra in a run directory.",
         exitCodeListHeading = "%nExit codes:%n",
@@ -44,6 +47,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--force", description = "If the output directory holds a run, move it aside (DIR.replaced-<time>) and start anew.")
     boolean force;
 
+    @Option(names = "--from", paramLabel = "STATE",
+            description = "Branch: start from a saved state (RUN, RUN@EPOCH, RUN@last or a state file with optimiser state):"
+                    + " its weights, optimiser state and step; epochs continue from its epoch; CONFIG's seed orders the batches;"
+                    + " the data split is the parent's. Same as --set from=STATE.")
+    String from;
+
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue an unfinished run from its newest checkpoint.")
     Path resume;
 
@@ -56,13 +65,17 @@ final class RunCommand implements Callable<Integer> {
         ExperimentRunner.Outcome o;
         List<String> command = new ArrayList<>(List.of("grokscope", "run"));
         if (resume != null) {
-            if (!sets.isEmpty() || out != null || force) {
-                throw new BadInputException("run --resume " + resume + ": --set, --out and --force do not apply to a resumed run");
+            if (!sets.isEmpty() || out != null || force || from != null) {
+                throw new BadInputException("run --resume " + resume + ": --set, --out, --force and --from do not apply to a resumed run");
             }
             command.addAll(List.of("--resume", resume.toString()));
             o = ExperimentRunner.resume(new RunDirectory(resume), command, progressMode(OutputSpec.Progress.AUTO));
         } else {
             Experiment e = ConfigLoader.load(config, sets);
+            if (from != null) {
+                e = e.withFrom(from);
+            }
+            ExperimentRunner.Prepared prepared = ExperimentRunner.prepare(e);
             Path target = ExperimentRunner.directoryFor(e, config, out);
             if (force && Files.exists(target) && !Files.isDirectory(target)) {
                 throw new BadInputException(target + ": exists and is not a directory");
@@ -70,6 +83,9 @@ final class RunCommand implements Callable<Integer> {
             RunDirectory dir = force ? new RunDirectory(target) : RunDirectory.planned(target);
             command.add(config.toString());
             sets.forEach(s -> command.addAll(List.of("--set", s)));
+            if (from != null) {
+                command.addAll(List.of("--from", from));
+            }
             if (out != null) {
                 command.addAll(List.of("--out", out.toString()));
             }
@@ -83,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             System.err.println("grokscope: run " + config + " -> " + dir.root());
-            o = ExperimentRunner.run(e, dir, command, progressMode(e.output().progress()));
+            o = ExperimentRunner.run(prepared, dir, command, progressMode(e.output().progress()));
         }
         System.out.println(String.format(Locale.ROOT, "%s  %s  train99 %s  val99 %s  %.1f ms/step", o.status().label(),
                 o.dir(), o.grok().epochTrain99(), o.grok().epochVal99(), o.msPerStep()));

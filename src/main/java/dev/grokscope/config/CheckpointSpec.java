@@ -21,8 +21,11 @@ import java.util.Set;
  * @param keep how many of the newest checkpoints to keep (older ones are deleted)
  * @param trajectoryEvery a trajectory state at epoch 0 and every this many epochs; 0: none
  * @param epochs trajectory states at exactly these epochs (distinct, >= 0), ascending once constructed
+ * @param trajectoryOptimizer trajectory states carry the optimiser state and step too, so that runs can
+ *     branch from them ({@code grokscope run --from RUN@EPOCH}); about 3x the size with AdamW
  */
-public record CheckpointSpec(int everyEpochs, int everySeconds, int keep, int trajectoryEvery, List<Integer> epochs) {
+public record CheckpointSpec(int everyEpochs, int everySeconds, int keep, int trajectoryEvery, List<Integer> epochs,
+                             boolean trajectoryOptimizer) {
     public CheckpointSpec {
         Check.range(everyEpochs, 0, 10_000_000, "checkpoint.everyEpochs");
         Check.range(everySeconds, 0, 10_000_000, "checkpoint.everySeconds");

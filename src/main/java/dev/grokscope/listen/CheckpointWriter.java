@@ -53,7 +53,7 @@ public final class CheckpointWriter implements TrainingListener {
     @Override
     public void onEpochEnd(TrainingContext ctx) throws IOException {
         int epoch = ctx.epoch();
-        if (epoch == 0 || epoch == lastEpoch || ctx.stopStatus() == RunStatus.DIVERGED || epoch == ctx.epochs()) {
+        if (epoch == ctx.startEpoch() || epoch == lastEpoch || ctx.stopStatus() == RunStatus.DIVERGED || epoch == ctx.epochs()) {
             return; // nothing trained yet, already saved, not worth resuming, or finished
         }
         boolean byEpoch = spec.everyEpochs() > 0 && epoch % spec.everyEpochs() == 0;

@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * Saves the states a study needs: the trajectory ({@code states/epoch-<N>.zip} at the epochs
- * {@link CheckpointSpec#trajectoryAt} names: weights only every {@code trajectoryEvery} epochs, complete
- * states with the optimiser's at the listed {@code epochs}, so that training can branch from them) and, when the run ends completed or diverged, the
+ * {@link CheckpointSpec#trajectoryAt} names: weights only every {@code trajectoryEvery} epochs unless
+ * {@link CheckpointSpec#trajectoryOptimizer}, complete states with the optimiser's at the listed
+ * {@code epochs}, so that training can branch from them) and, when the run ends completed or diverged, the
  * complete final state ({@code states/final.zip}: parameters, optimiser state, step count). Each state
  * carries the resolved config and the run's provenance, so one file rebuilds its network and split.
  * Trajectory states are never deleted; a resumed run rewrites the ones after its checkpoint with the
@@ -41,7 +42,9 @@ public final class StateWriter implements TrainingListener {
     public void onEpochEnd(TrainingContext ctx) throws IOException {
         if (spec.trajectoryAt(ctx.epoch()) && ctx.stopStatus() != RunStatus.DIVERGED) {
             // listed epochs are complete states (training can branch from them); the regular ones weights only
-            write(ctx, RunStates.trajectoryFile(runDir, ctx.epoch()), spec.epochs().contains(ctx.epoch()));
+            // unless checkpoint.trajectoryOptimizer asks for the optimiser state too
+            write(ctx, RunStates.trajectoryFile(runDir, ctx.epoch()),
+                    spec.trajectoryOptimizer() || spec.epochs().contains(ctx.epoch()));
         }
     }
 

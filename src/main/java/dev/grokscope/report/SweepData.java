@@ -37,7 +37,40 @@ public record SweepData(Path dir, String sweepYaml, List<String> axes, List<Run>
      */
     public record Run(String id, Map<String, String> axisValues, String status, double epochTrain99,
                       double epochVal99, double finalTrainAccuracy, double finalValAccuracy,
-                      double finalMeanEffectiveRank, double epochsRun, double[] epochs, double[] valAccuracy) {
+                      double finalMeanEffectiveRank, double epochsRun, double[] epochs, double[] valAccuracy,
+                      double[] trainAccuracy, double[] rankEpochs, double[] meanEffectiveRank) {
+    }
+
+    /**
+     * The mean over matrices of spectra.csv's {@code effective_rank_normalized} at each snapshot epoch:
+     * {epochs, means}, in epoch order; empty when the run has no spectra.
+     */
+    static double[][] meanEffectiveRankCurve(Path spectraCsv) {
+        if (!Files.isRegularFile(spectraCsv)) {
+            return new double[][] {{}, {}};
+        }
+        java.util.TreeMap<Double, double[]> sums = new java.util.TreeMap<>();
+        try {
+            Table t = Table.read(spectraCsv);
+            double[] e = t.numbers("epoch");
+            double[] r = t.numbers("effective_rank_normalized");
+            for (int i = 0; i < e.length; i++) {
+                if (Double.isFinite(e[i]) && Double.isFinite(r[i])) {
+                    double[] a = sums.computeIfAbsent(e[i], k -> new double[2]);
+                    a[0] += r[i];
+                    a[1]++;
+                }
+            }
+        } catch (IOException ex) {
+            return new double[][] {{}, {}};
+        }
+        double[][] out = new double[2][sums.size()];
+        int i = 0;
+        for (Map.Entry<Double, double[]> en : sums.entrySet()) {
+            out[0][i] = en.getKey();
+            out[1][i++] = en.getValue()[0] / en.getValue()[1];
+        }
+        return out;
     }
 
     /** Reads a sweep directory; never throws. */
@@ -83,11 +116,13 @@ public record SweepData(Path dir, String sweepYaml, List<String> axes, List<Run>
             double[] epochs = metrics.numbers("epoch");
             double epochsRun = epochs.length == 0 ? Double.NaN : epochs[epochs.length - 1];
             Map<String, String> s = summaryRows.get(id);
+            double[][] rank = meanEffectiveRankCurve(runDir.resolve(RunDirectory.SPECTRA_CSV));
             Run run;
             if (s != null) {
                 run = new Run(id, axisValues, s.getOrDefault("status", ""), num(s, "epoch_train_99"),
                         num(s, "epoch_val_99"), num(s, "final_train_accuracy"), num(s, "final_val_accuracy"),
-                        num(s, "final_mean_effective_rank"), epochsRun, epochs, metrics.numbers("val_accuracy"));
+                        num(s, "final_mean_effective_rank"), epochsRun, epochs, metrics.numbers("val_accuracy"),
+                        metrics.numbers("train_accuracy"), rank[0], rank[1]);
             } else {
                 notInSummary.add(id);
                 Map<String, Object> js = json(runDir.resolve(RunDirectory.SUMMARY));
@@ -98,7 +133,8 @@ public record SweepData(Path dir, String sweepYaml, List<String> axes, List<Run>
                 }
                 run = new Run(id, axisValues, String.valueOf(status), num(js.get("epoch_train_99")),
                         num(js.get("epoch_val_99")), num(fin.get("train_accuracy")), num(fin.get("val_accuracy")),
-                        Double.NaN, epochsRun, epochs, metrics.numbers("val_accuracy"));
+                        Double.NaN, epochsRun, epochs, metrics.numbers("val_accuracy"), metrics.numbers("train_accuracy"),
+                        rank[0], rank[1]);
             }
             runs.add(run);
         }

@@ -70,19 +70,32 @@ public final class SweepFigures {
         figures.add(rank.note(axisNote).build());
 
         for (Map.Entry<String, List<SweepData.Run>> g : groups.entrySet()) {
-            XYFigure.Builder b = new XYFigure.Builder("val-curves-" + g.getKey(), "Validation accuracy, " + g.getKey())
-                    .x(RunFigures.EPOCH_AXIS, true).y("val accuracy", false);
             List<SweepData.Run> runs = new ArrayList<>(g.getValue());
             runs.sort(Comparator.comparingInt(r -> values.indexOf(r.axisValues().get(axis))));
-            for (SweepData.Run r : runs) {
-                int i = values.indexOf(r.axisValues().get(axis));
-                b.series(axis + "=" + r.axisValues().get(axis), RunFigures.plusOne(r.epochs()), r.valAccuracy(),
-                        Style.LINE, Colors.ordered(i, values.size()));
+            figures.add(curves("val-curves-" + g.getKey(), "Validation accuracy, " + g.getKey(), "val accuracy", runs,
+                    values, axis, r -> r.epochs(), SweepData.Run::valAccuracy));
+            figures.add(curves("train-curves-" + g.getKey(), "Training accuracy, " + g.getKey(), "train accuracy", runs,
+                    values, axis, r -> r.epochs(), SweepData.Run::trainAccuracy));
+            if (runs.stream().anyMatch(r -> r.rankEpochs().length > 0)) {
+                figures.add(curves("rank-curves-" + g.getKey(), "Mean effective rank over training, " + g.getKey(),
+                        "mean effective_rank_normalized over matrices", runs, values, axis, SweepData.Run::rankEpochs,
+                        SweepData.Run::meanEffectiveRank));
             }
-            figures.add(b.note("Colour runs from dark (smallest " + axis + ") to light (largest).")
-                    .note(RunFigures.EPOCH_NOTE).build());
         }
         return figures;
+    }
+
+    /** One curve per run of a group, coloured by its value of the main axis. */
+    private static XYFigure curves(String id, String title, String yLabel, List<SweepData.Run> runs, List<String> values,
+                                   String axis, java.util.function.Function<SweepData.Run, double[]> x,
+                                   java.util.function.Function<SweepData.Run, double[]> y) {
+        XYFigure.Builder b = new XYFigure.Builder(id, title).x(RunFigures.EPOCH_AXIS, true).y(yLabel, false);
+        for (SweepData.Run r : runs) {
+            int i = values.indexOf(r.axisValues().get(axis));
+            b.series(axis + "=" + r.axisValues().get(axis), RunFigures.plusOne(x.apply(r)), y.apply(r), Style.LINE,
+                    Colors.ordered(i, values.size()));
+        }
+        return b.note("Colour runs from dark (smallest " + axis + ") to light (largest).").note(RunFigures.EPOCH_NOTE).build();
     }
 
     /** The distinct values of an axis, numerically increasing when all are numbers. */

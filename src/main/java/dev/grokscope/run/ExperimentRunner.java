@@ -28,7 +28,9 @@ import dev.grokscope.results.Summary;
 import dev.grokscope.results.WriterLock;
 import dev.grokscope.state.State;
 import dev.grokscope.state.StateFile;
+import dev.grokscope.state.Parent;
 import dev.grokscope.state.StateLoader;
+import dev.grokscope.train.MaskedNetwork;
 import dev.grokscope.train.Evaluation;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.Trainer;
@@ -71,10 +73,81 @@ public final class ExperimentRunner {
      */
     public static Outcome run(Experiment experiment, RunDirectory dir, List<String> command,
                               ProgressReporter.Mode progress) throws IOException {
+        return run(prepare(experiment), dir, command, progress);
+    }
+
+    /**
+     * An experiment ready to train: its data split and network built, a branch's parent state restored
+     * into the network, the mask drawn. Everything that can refuse the experiment has run; nothing is
+     * written yet.
+     */
+    public static final class Prepared {
+        private final Experiment experiment;
+        private final Split split;
+        private final Network network;
+        private final Parent parent;
+        private final Ticket ticket;
+        private final Backend.Info backend;
+
+        private Prepared(Experiment experiment, Split split, Network network, Parent parent, Ticket ticket,
+                         Backend.Info backend) {
+            this.experiment = experiment;
+            this.split = split;
+            this.network = network;
+            this.parent = parent;
+            this.ticket = ticket;
+            this.backend = backend;
+        }
+
+        /** The experiment as it will run (a branch's with its parent's data seed). */
+        public Experiment experiment() {
+            return experiment;
+        }
+    }
+
+    /**
+     * Prepares {@code experiment}, as a branch of the state {@code from} names when it is set: the network starts
+     * from the parent state (weights, optimiser state, step count), the data is the parent's
+     * ({@link Parent#adopt}), the epochs continue the parent's numbering (the branch's first evaluated
+     * epoch is the parent's epoch) and this experiment's seed orders the minibatches. With
+     * {@code mask.from}, the mask is drawn ({@link Ticket}).
+     *
+     * @throws BadInputException when the parent does not fit the network or is not before the last
+     *     epoch, or the mask cannot be drawn
+     */
+    public static Prepared prepare(Experiment experiment) {
+        Parent parent = experiment.from().isEmpty() ? null : Parent.of(experiment.from());
         Backend.Info backend = Backend.start();
+        if (parent != null) {
+            experiment = parent.adopt(experiment);
+            if (parent.epoch() >= experiment.training().epochs()) {
+                throw new BadInputException("--from " + parent.label() + ": the state is at epoch " + parent.epoch()
+                        + " and training.epochs is " + experiment.training().epochs()
+                        + "; a branch continues its parent's epoch numbering, so training.epochs must be later");
+            }
+        }
         Split split = Split.of(experiment.data(), experiment.seeds());
         Network network = Networks.build(experiment);
+        if (parent != null) {
+            StateLoader.restore(parent.state(), network, "--from " + parent.label());
+        }
+        Ticket ticket = experiment.mask().enabled() ? Ticket.draw(experiment, network) : null;
+        return new Prepared(experiment, split, network, parent, ticket, backend);
+    }
 
+    /**
+     * Trains a prepared experiment into {@code dir}.
+     *
+     * @throws RunFailedException when training fails at run time; the run is then marked failed
+     */
+    public static Outcome run(Prepared prepared, RunDirectory dir, List<String> command, ProgressReporter.Mode progress)
+            throws IOException {
+        Experiment experiment = prepared.experiment;
+        Split split = prepared.split;
+        Network network = prepared.network;
+        Parent parent = prepared.parent;
+        Ticket ticket = prepared.ticket;
+        Backend.Info backend = prepared.backend;
         dir.create();
         try (WriterLock lock = dir.lock()) {
             AtomicFiles.writeString(dir.config(), ConfigLoader.toYaml(experiment));
@@ -84,16 +157,25 @@ public final class ExperimentRunner {
             record.put("parameters", network.parameterCount());
             record.put("train_examples", split.train().size());
             record.put("val_examples", split.val().size());
+            if (parent != null) {
+                record.put(Parent.KEY, parent.record());
+            }
+            if (ticket != null) {
+                ticket.save(dir.root());
+                record.put(Ticket.DIR, ticket.record(experiment));
+                network = new MaskedNetwork(network, ticket.masks());
+            }
             Map<String, Object> all = new LinkedHashMap<>(provenance);
             all.put("name", dir.root().getFileName().toString());
-            return train(experiment, dir, record, network, split, 0, List.of(), progress, stateProvenance(all));
+            return train(experiment, dir, record, network, split, 0, parent == null ? 0 : parent.epoch(), List.of(), progress,
+                    stateProvenance(all));
         }
     }
 
     /**
-     * Continues the run in {@code dir} from its newest checkpoint (or from the start when it has none):
-     * the files keep every epoch up to the checkpoint and continue after it, so the run ends as the same
-     * run uninterrupted would.
+     * Continues the run in {@code dir} from its newest checkpoint (or from the start when it has none: a
+     * branch from its recorded parent state, checked by its SHA-256): the files keep every epoch up to
+     * the checkpoint and continue after it, so the run ends as the same run uninterrupted would.
      *
      * @throws BadInputException when the directory is not an unfinished run or its checkpoint is unreadable
      *     (nothing is touched then)
@@ -124,6 +206,8 @@ public final class ExperimentRunner {
         Path root = dir.root();
         refuseFinished(dir); // again, now that no one else can be writing it
         Experiment experiment = ConfigLoader.load(dir.config(), List.of());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> runJson = Json.mapper().readValue(dir.runJson().toFile(), LinkedHashMap.class);
         List<Path> checkpoints = Checkpoint.list(root);
         Path ckFile = checkpoints.isEmpty() ? null : checkpoints.get(checkpoints.size() - 1);
         State ck = ckFile == null ? null : StateFile.read(ckFile);
@@ -133,6 +217,7 @@ public final class ExperimentRunner {
         if (ck != null && !ck.hasOptimizer()) {
             throw new BadInputException(ckFile + ": checkpoint has no optimizer state; cannot resume from it");
         }
+        Parent parent = ck == null && runJson.get(Parent.KEY) instanceof Map<?, ?> p ? Parent.reopen(p) : null;
         int after = ck == null ? 0 : ck.epoch();
         List<Evaluation> earlier = new ArrayList<>();
         if (after > 0) {
@@ -151,18 +236,27 @@ public final class ExperimentRunner {
         if (ck != null) {
             StateLoader.restore(ck, network, ckFile.toString());
             LOG.info("resuming {} after epoch {} (step {})", root, after, ck.steps());
+        } else if (parent != null) {
+            StateLoader.restore(parent.state(), network, parent.file().toString());
+            LOG.info("no checkpoint in {}: starting the branch again from {}", root, parent.label());
         } else {
             LOG.info("no checkpoint in {}: starting it again from epoch 0", root);
         }
+        if (experiment.mask().enabled()) {
+            network = new MaskedNetwork(network, Ticket.read(root, experiment, network).masks());
+        }
         RunRecord record = RunRecord.resume(dir.runJson(), after);
         record.put("command_resumed", command);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> runJson = Json.mapper().readValue(dir.runJson().toFile(), LinkedHashMap.class);
-        return train(experiment, dir, record, network, split, after, earlier, progress, stateProvenance(runJson));
+        return train(experiment, dir, record, network, split, after, parent == null ? 0 : parent.epoch(), earlier, progress,
+                stateProvenance(runJson));
     }
 
+    /**
+     * @param after the checkpoint epoch a resumed run continues after, or 0
+     * @param start with {@code after == 0}: the epoch of the state training starts from (a branch's parent's, or 0)
+     */
     private static Outcome train(Experiment experiment, RunDirectory dir, RunRecord record, Network network, Split split,
-                                 int after, List<Evaluation> earlier, ProgressReporter.Mode progress,
+                                 int after, int start, List<Evaluation> earlier, ProgressReporter.Mode progress,
                                  Map<String, Object> provenance) throws IOException {
         String config = ConfigLoader.toYaml(experiment);
         GrokTracker grok = new GrokTracker(experiment.training().stopAtGrok());
@@ -194,7 +288,7 @@ public final class ExperimentRunner {
         long t0 = System.nanoTime();
         RunStatus status;
         try {
-            status = trainer.run(after);
+            status = after > 0 ? trainer.run(after) : trainer.branch(start);
         } catch (Exception | Error e) {
             String message = e.getClass().getSimpleName() + ": " + e.getMessage();
             try {

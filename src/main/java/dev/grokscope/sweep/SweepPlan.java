@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.grokscope.BadInputException;
 import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.config.Experiment;
+import dev.grokscope.state.Parent;
+import dev.grokscope.state.StateRef;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,13 +47,39 @@ public record SweepPlan(SweepSpec spec, List<String> keys, List<Planned> points)
             try {
                 List<String> overrides = new ArrayList<>(common);
                 overrides.addAll(p.overrides());
-                Experiment e = ConfigLoader.parse(spec.baseText(), spec.baseSource(), overrides);
+                Experiment e = states(ConfigLoader.parse(spec.baseText(), spec.baseSource(), overrides),
+                        spec.file().toAbsolutePath().getParent());
                 planned.add(new Planned(p, e, ConfigLoader.toYaml(e)));
             } catch (BadInputException e) {
                 throw blame(spec, p, e);
             }
         }
         return new SweepPlan(spec, Grid.axisKeys(spec), List.copyOf(planned));
+    }
+
+    /**
+     * Resolves the states a point starts from ({@code from}: a branch) and draws its mask from
+     * ({@code mask.from}) against the sweep file's directory, as {@code base:} is, and checks that they
+     * exist now: a branch epoch the trunk did not save is bad input before anything runs (the message
+     * names the nearest saved epochs). Points run in the sweep directory, so the paths are made absolute.
+     */
+    private static Experiment states(Experiment e, Path dir) {
+        if (!e.from().isEmpty()) {
+            String from = absolute(e.from(), dir);
+            Parent.of(from); // a saved state with optimiser state, or bad input
+            e = e.withFrom(from);
+        }
+        if (e.mask().enabled()) {
+            String from = absolute(e.mask().from(), dir);
+            StateRef.one(from);
+            e = e.withMaskFrom(from);
+        }
+        return e;
+    }
+
+    private static String absolute(String ref, Path dir) {
+        Path p = Path.of(ref);
+        return p.isAbsolute() ? ref : dir.resolve(ref).normalize().toString();
     }
 
     /** Rewrites the loader's message, which names a {@code --set}, to name the sweep file and the axis. */

@@ -52,21 +52,43 @@ public final class Trainer {
      * batches as an uninterrupted one.
      */
     public RunStatus run(int after) throws Exception {
-        TrainingContext ctx = new TrainingContext(network, spec.epochs(), System.nanoTime(), after);
+        return after == 0 ? loop(0, 0, 0) : loop(after + 1, after, after);
+    }
+
+    /**
+     * Trains a branch: the network holds a parent state of epoch {@code epoch} (weights, optimiser state,
+     * step count), which is evaluated and recorded as this run's first epoch; training continues from
+     * {@code epoch + 1} to the configured last, with this trainer's shuffle seed. The epochs keep the
+     * parent's numbering, so epoch E of a branch and of its trunk have taken the same number of steps.
+     */
+    public RunStatus branch(int epoch) throws Exception {
+        if (epoch < 0 || epoch >= spec.epochs()) {
+            throw new IllegalArgumentException("a branch starts before the last epoch " + spec.epochs() + ", got " + epoch);
+        }
+        return loop(epoch, 0, epoch);
+    }
+
+    /**
+     * @param first the first epoch visited
+     * @param resumedAfter the checkpoint epoch of a resumed run (0 otherwise), for listeners that append
+     * @param start the epoch of the state training starts from: visited without steps when {@code first == start}
+     */
+    private RunStatus loop(int first, int resumedAfter, int start) throws Exception {
+        TrainingContext ctx = new TrainingContext(network, spec.epochs(), System.nanoTime(), resumedAfter, start);
         for (TrainingListener l : listeners) {
             l.onStart(ctx);
         }
         RunStatus status = RunStatus.COMPLETED;
         try {
-            for (int epoch = after == 0 ? 0 : after + 1; epoch <= spec.epochs(); epoch++) {
+            for (int epoch = first; epoch <= spec.epochs(); epoch++) {
                 ctx.epoch(epoch);
-                if (epoch > 0) {
+                if (epoch > start) {
                     long before = network.steps();
                     long t0 = System.nanoTime();
                     trainEpoch(epoch);
                     ctx.addStepTime(System.nanoTime() - t0, network.steps() - before);
                 }
-                boolean evaluate = epoch % spec.evalEvery() == 0 || epoch == spec.epochs();
+                boolean evaluate = epoch % spec.evalEvery() == 0 || epoch == spec.epochs() || epoch == start;
                 if (evaluate) {
                     Evaluation e = evaluate(ctx);
                     for (TrainingListener l : listeners) {
@@ -94,9 +116,9 @@ public final class Trainer {
         }
         List<Exception> failures = fireEnd(ctx, status);
         if (!failures.isEmpty()) {
-            Exception first = failures.get(0);
-            failures.subList(1, failures.size()).forEach(first::addSuppressed);
-            throw first;
+            Exception thrown = failures.get(0);
+            failures.subList(1, failures.size()).forEach(thrown::addSuppressed);
+            throw thrown;
         }
         return status;
     }

@@ -10,6 +10,7 @@ public final class TrainingContext {
     private final int epochs;
     private final long startNanos;
     private final int resumedAfter;
+    private final int startEpoch;
     private int epoch;
     private boolean last;
     private RunStatus stopStatus;
@@ -17,11 +18,20 @@ public final class TrainingContext {
     private long stepNanos;
     private long stepsTimed;
 
-    TrainingContext(Network network, int epochs, long startNanos, int resumedAfter) {
+    TrainingContext(Network network, int epochs, long startNanos, int resumedAfter, int startEpoch) {
         this.network = network;
         this.epochs = epochs;
         this.startNanos = startNanos;
         this.resumedAfter = resumedAfter;
+        this.startEpoch = startEpoch;
+    }
+
+    /**
+     * The epoch of the state training started from: 0 for a new run, the parent state's epoch for a
+     * branch ({@code run --from}), the checkpoint's for a resumed run. Nothing has trained at it yet.
+     */
+    public int startEpoch() {
+        return startEpoch;
     }
 
     /** The checkpoint epoch this run resumed after, or 0 for a run that started from scratch. */

@@ -40,7 +40,8 @@ class SweepReportTest {
         assertEquals("optimizer.weightDecay", data.mainAxis());
         assertEquals(List.of("0", "1", "5"), SweepFigures.categories(data, data.mainAxis()));
         Map<String, Figure> f = figures(copy);
-        assertEquals(List.of("grok-epoch", "final-accuracy", "effective-rank", "val-curves-seed=0", "val-curves-seed=1"),
+        assertEquals(List.of("grok-epoch", "final-accuracy", "effective-rank", "val-curves-seed=0", "train-curves-seed=0",
+                "rank-curves-seed=0", "val-curves-seed=1", "train-curves-seed=1", "rank-curves-seed=1"),
                 SweepFigures.of(data).stream().map(Figure::id).toList());
         for (Figure fig : f.values()) {
             Images.assertPng(copy.resolve("report").resolve(fig.id() + ".png"), ChartImages.WIDTH, ChartImages.HEIGHT);
@@ -73,6 +74,17 @@ class SweepReportTest {
                     curves.series().stream().map(XYFigure.Series::name).toList(), "one curve per weight decay");
             curves.series().forEach(s -> assertEquals(RealRuns.SWEEP_EPOCHS + 1, s.size()));
             assertEquals(3, curves.series().stream().map(XYFigure.Series::color).distinct().count(), "coloured by weight decay");
+            XYFigure train = (XYFigure) f.get("train-curves-seed=" + seed);
+            assertEquals(curves.series().stream().map(XYFigure.Series::name).toList(),
+                    train.series().stream().map(XYFigure.Series::name).toList());
+            XYFigure ranks = (XYFigure) f.get("rank-curves-seed=" + seed);
+            assertEquals(3, ranks.series().size());
+            for (SweepData.Run run : data.runs().stream().filter(x -> x.axisValues().get("seed").equals(String.valueOf(seed))).toList()) {
+                double[] m = run.meanEffectiveRank();
+                assertTrue(m.length > 1, run.id());
+                assertEquals(run.finalMeanEffectiveRank(), m[m.length - 1], 1e-12, run.id() + ": the curve ends at summary.csv's value");
+                assertEquals(run.epochs().length, run.trainAccuracy().length);
+            }
         }
         assertTrue(Files.readString(r.html()).contains("wd=5,seed=1"), "the runs table lists every run");
     }

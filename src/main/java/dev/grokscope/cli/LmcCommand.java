@@ -1,0 +1,232 @@
+package dev.grokscope.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.grokscope.BadInputException;
+import dev.grokscope.backend.Backend;
+import dev.grokscope.state.Line;
+import dev.grokscope.state.StateEvaluator;
+import dev.grokscope.report.InterventionFigures;
+import dev.grokscope.report.XYFigure;
+import dev.grokscope.results.AtomicFiles;
+import dev.grokscope.results.Json;
+import dev.grokscope.results.RunDirectory;
+import dev.grokscope.state.Parent;
+import dev.grokscope.state.RunStates;
+import dev.grokscope.state.State;
+import dev.grokscope.sweep.SweepDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code grokscope lmc BRANCH_RUN|SWEEP_DIR...}: linear mode connectivity of branches (Frankle et al.
+ * 2020; Yunis et al. 2024). Branch runs ({@code run --from}) are grouped by their parent state (trunk
+ * run and epoch, from run.json); for every group, every pair of the branches' final states is
+ * interpolated ({@link Line}) on the first branch's split -> {@code lmc.csv}: one row per pair with the
+ * trunk (its directory name, so that the table holds no machine paths),
+ * branch epoch, loss barriers, error instabilities, endpoint accuracies and the top-10 SVA of every
+ * weight matrix; {@code lmc.json} with the means per branch epoch; figures of barrier and instability
+ * vs branch epoch and of SVA vs branch epoch.
+ */
+@Command(name = "lmc", mixinStandardHelpOptions = true,
+        description = "Linear mode connectivity of branch runs: every pair of branches of one parent state interpolated.",
+        footer = {"", "BRANCH_RUN: a run made with run --from; SWEEP_DIR: a sweep whose runs/ hold branch runs.",
+            "Pairs are the final states of branches with the same parent state (trunk run and epoch).",
+            "Writes DIR/lmc.csv, DIR/lmc.json and DIR/lmc_barrier.png/.svg, DIR/lmc_sva.png/.svg",
+            "(DIR: --out, or the one SWEEP_DIR given)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "2:bad input (not a branch, unfinished branch, a parent with one branch only,"
+                + " different architectures, output exists); nothing written"})
+public final class LmcCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "BRANCH_RUN|SWEEP_DIR")
+    List<Path> inputs;
+
+    @Option(names = "--points", description = "alphas in linspace(0, 1, N), N >= 3 (default 11)")
+    int points = 11;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where lmc.csv, lmc.json and the figures go")
+    Path out;
+
+    @Option(names = "--force", description = "move existing output aside instead of refusing")
+    boolean force;
+
+    /** A branch: its run directory, parent key (trunk@epoch) and branch epoch. */
+    record Branch(Path run, String parent, int epoch) {
+    }
+
+    static final String CSV = "lmc.csv";
+    static final String JSON = "lmc.json";
+
+    @Override
+    public Integer call() throws IOException {
+        if (points < 3) {
+            throw new BadInputException("--points: must be >= 3 (one interior point at least), got " + points);
+        }
+        List<Branch> branches = new ArrayList<>();
+        for (Path p : inputs) {
+            branches.addAll(branches(p));
+        }
+        Path dir = out != null ? out : inputs.size() == 1 && !Files.isRegularFile(inputs.get(0).resolve(RunDirectory.CONFIG))
+                ? inputs.get(0) : null;
+        if (dir == null) {
+            throw new BadInputException("lmc: give --out DIR (several inputs, or a branch run)");
+        }
+        Map<String, List<Branch>> groups = new TreeMap<>();
+        for (Branch b : branches) {
+            groups.computeIfAbsent(b.parent(), k -> new ArrayList<>()).add(b);
+        }
+        Map<Branch, State> finals = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Branch>> g : groups.entrySet()) {
+            if (g.getValue().size() < 2) {
+                throw new BadInputException(g.getValue().get(0).run() + ": the only branch of " + g.getKey()
+                        + "; linear mode connectivity needs two branches of one parent state");
+            }
+            for (Branch b : g.getValue()) {
+                State s = RunStates.open(b.run()).read(RunStates.open(b.run()).finalState());
+                if (!finals.isEmpty()) {
+                    Map.Entry<Branch, State> first = finals.entrySet().iterator().next();
+                    State.requireSameArchitecture(first.getKey().run().toString(), first.getValue(), b.run().toString(), s);
+                }
+                finals.put(b, s);
+            }
+        }
+        for (String f : List.of(CSV, JSON)) {
+            OutputFiles.check(dir.resolve(f), force);
+        }
+
+        Backend.start();
+        StateEvaluator ev = new StateEvaluator();
+        List<String> matrices = finals.values().iterator().next().matrices();
+        List<String> columns = new ArrayList<>(List.of("trunk", "branch_epoch", "a", "b", "loss_barrier_train",
+                "loss_barrier_val", "error_instability_train", "error_instability_val", "a_train_accuracy",
+                "a_val_accuracy", "b_train_accuracy", "b_val_accuracy"));
+        matrices.forEach(m -> columns.add("sva_" + m));
+        Tables.Table t = new Tables.Table(columns);
+        Map<Integer, double[]> sums = new TreeMap<>(); // epoch -> barrier val, barrier train, instability val, n, sva...
+        for (List<Branch> g : groups.values()) {
+            for (int i = 0; i < g.size(); i++) {
+                for (int j = i + 1; j < g.size(); j++) {
+                    Branch a = g.get(i);
+                    Branch b = g.get(j);
+                    Line line = Line.scan(ev, finals.get(a), a.run().toString(), finals.get(b), points);
+                    List<Object> row = new ArrayList<>(List.of(Path.of(a.parent().substring(0, a.parent().lastIndexOf('@'))).getFileName().toString(),
+                            a.epoch(), a.run().getFileName().toString(), b.run().getFileName().toString(),
+                            line.lossBarrierTrain(), line.lossBarrierVal(), line.errorInstabilityTrain(),
+                            line.errorInstabilityVal(), line.first().trainAccuracy(), line.first().valAccuracy(),
+                            line.last().trainAccuracy(), line.last().valAccuracy()));
+                    double[] s = sums.computeIfAbsent(a.epoch(), k -> new double[4 + matrices.size()]);
+                    s[0] += line.lossBarrierVal();
+                    s[1] += line.lossBarrierTrain();
+                    s[2] += line.errorInstabilityVal();
+                    s[3] += 1;
+                    for (int m = 0; m < matrices.size(); m++) {
+                        row.add(line.sva().get(matrices.get(m)));
+                        s[4 + m] += line.sva().get(matrices.get(m));
+                    }
+                    t.add(row.toArray());
+                }
+            }
+        }
+        List<Map<String, Object>> byEpoch = new ArrayList<>();
+        sums.forEach((e, s) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("branch_epoch", e);
+            m.put("pairs", (int) s[3]);
+            m.put("mean_loss_barrier_val", s[0] / s[3]);
+            m.put("mean_loss_barrier_train", s[1] / s[3]);
+            m.put("mean_error_instability_val", s[2] / s[3]);
+            Map<String, Double> sva = new LinkedHashMap<>();
+            for (int k = 0; k < matrices.size(); k++) {
+                sva.put(matrices.get(k), s[4 + k] / s[3]);
+            }
+            m.put("mean_sva_top10", sva);
+            byEpoch.add(m);
+        });
+        Files.createDirectories(dir);
+        for (String f : List.of(CSV, JSON)) {
+            OutputFiles.clear(dir.resolve(f));
+        }
+        AtomicFiles.writeString(dir.resolve(CSV), t.csv());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("points", points);
+        summary.put("evaluated_on", "the split of the first branch of each pair (branches share their parent's split)");
+        summary.put("by_branch_epoch", byEpoch);
+        AtomicFiles.writeString(dir.resolve(JSON), t.json(summary) + "\n");
+        InterventionFigures.write(dir, figures(sums, matrices));
+        System.err.println("grokscope: lmc: " + t.rows().size() + " pairs at " + sums.size() + " branch epochs -> "
+                + dir.resolve(CSV));
+        System.out.print(t.csv());
+        return 0;
+    }
+
+    private static List<XYFigure> figures(Map<Integer, double[]> sums, List<String> matrices) {
+        double[] x = sums.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+        double[][] y = new double[3 + matrices.size()][x.length];
+        int i = 0;
+        for (double[] s : sums.values()) {
+            for (int k = 0; k < y.length; k++) {
+                y[k][i] = s[k < 3 ? k : k + 1] / s[3];
+            }
+            i++;
+        }
+        String[] colors = {"#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+        XYFigure barrier = new XYFigure.Builder("lmc_barrier", "Linear mode connectivity of branches")
+                .x("branch epoch", false).y("mean over pairs", false)
+                .series("loss barrier (val)", x, y[0], XYFigure.Style.LINE_POINTS, colors[0])
+                .series("loss barrier (train)", x, y[1], XYFigure.Style.DASHED, colors[0])
+                .series("error instability (val)", x, y[2], XYFigure.Style.LINE_POINTS, colors[2])
+                .note("Frankle et al. 2020: about zero once the branches are linearly mode connected").build();
+        XYFigure.Builder sva = new XYFigure.Builder("lmc_sva", "Top-10 singular-vector agreement of branch endpoints")
+                .x("branch epoch", false).y("SVA (mean over pairs)", false);
+        for (int m = 0; m < matrices.size(); m++) {
+            sva.series(matrices.get(m), x, y[3 + m], XYFigure.Style.LINE_POINTS, colors[m % colors.length]);
+        }
+        return List.of(barrier, sva.build());
+    }
+
+    /** The branch runs an input names: a branch run, or every branch run of a sweep's runs/. */
+    private static List<Branch> branches(Path p) throws IOException {
+        if (Files.isRegularFile(p.resolve(RunDirectory.CONFIG))) {
+            return List.of(branch(p));
+        }
+        Path runs = p.resolve(SweepDirectory.RUNS);
+        if (!Files.isDirectory(runs)) {
+            throw new BadInputException(p + ": neither a run directory nor a sweep directory (no " + SweepDirectory.RUNS + "/)");
+        }
+        List<Branch> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(runs)) {
+            for (Path r : s.filter(r -> Files.isRegularFile(r.resolve(RunDirectory.CONFIG))).sorted().toList()) {
+                out.add(branch(r));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new BadInputException(p + ": the sweep has no runs yet");
+        }
+        return out;
+    }
+
+    private static Branch branch(Path run) throws IOException {
+        Path json = run.resolve(RunDirectory.RUN);
+        if (!Files.isRegularFile(json)) {
+            throw new BadInputException(run + ": no " + RunDirectory.RUN);
+        }
+        JsonNode parent = Json.mapper().readTree(json.toFile()).get(Parent.KEY);
+        if (parent == null || parent.isNull()) {
+            throw new BadInputException(run + ": not a branch (run.json has no parent; make branches with run --from)");
+        }
+        String trunk = parent.get("run").isNull() ? parent.get("file").asText() : parent.get("run").asText();
+        int epoch = parent.get("epoch").asInt();
+        return new Branch(run, trunk + "@" + epoch, epoch);
+    }
+}
