@@ -15,6 +15,7 @@ import dev.grokscope.state.StateRef;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -58,11 +59,11 @@ public final class AverageCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "write the average as a state file (.zip)")
     Path out;
 
-    @Option(names = "--force", description = "move an existing --out aside instead of refusing")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
-    @Option(names = "--json", description = "print JSON instead of CSV")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Spec
     CommandSpec spec;
@@ -75,7 +76,7 @@ public final class AverageCommand implements Callable<Integer> {
             throw new BadInputException(String.join(" ", refs) + ": an average needs at least 2 states, got " + all.size());
         }
         if (out != null) {
-            OutputFiles.check(out, force);
+            OutputFiles.check(out, force.on);
         }
         List<State> states = new ArrayList<>();
         for (StateRef r : all) {
@@ -150,7 +151,7 @@ public final class AverageCommand implements Callable<Integer> {
             System.err.println("grokscope: average: wrote " + out);
         }
         PrintWriter pw = spec.commandLine().getOut();
-        pw.print(json ? t.json(extra) + "\n" : t.csv());
+        pw.print(json.on ? t.json(extra) + "\n" : t.csv());
         pw.flush();
         return 0;
     }

@@ -7,6 +7,7 @@ import dev.grokscope.state.State;
 import dev.grokscope.state.StateRef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -35,8 +36,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "STATE", description = "states to evaluate")
     List<String> refs = new ArrayList<>();
 
-    @Option(names = "--json", description = "print JSON instead of CSV")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Spec
     CommandSpec spec;
@@ -55,7 +56,7 @@ public final class EvalCommand implements Callable<Integer> {
                     sc.valAccuracy(), sc.weightNorm());
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? t.json(Map.of()) + "\n" : t.csv());
+        out.print(json.on ? t.json(Map.of()) + "\n" : t.csv());
         out.flush();
         return 0;
     }

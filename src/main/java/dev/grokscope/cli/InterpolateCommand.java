@@ -13,6 +13,7 @@ import dev.grokscope.state.State;
 import dev.grokscope.state.StateRef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -57,11 +58,11 @@ public final class InterpolateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write interpolate-<A>-<B>.csv/.json and the figure here")
     Path out;
 
-    @Option(names = "--force", description = "move existing output aside instead of refusing")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
-    @Option(names = "--json", description = "print JSON instead of CSV")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Spec
     CommandSpec spec;
@@ -84,8 +85,8 @@ public final class InterpolateCommand implements Callable<Integer> {
                 && ra.run().root().toAbsolutePath().normalize().equals(rb.run().root().toAbsolutePath().normalize())
                 ? ra.run().root() : null;
         if (dir != null) {
-            OutputFiles.check(dir.resolve(stem + ".csv"), force);
-            OutputFiles.check(dir.resolve(stem + ".json"), force);
+            OutputFiles.check(dir.resolve(stem + ".csv"), force.on);
+            OutputFiles.check(dir.resolve(stem + ".json"), force.on);
         }
 
         Backend.start();
@@ -130,8 +131,8 @@ public final class InterpolateCommand implements Callable<Integer> {
             System.err.println("grokscope: interpolate: wrote " + csv + ", " + js);
         }
         PrintWriter pw = spec.commandLine().getOut();
-        pw.print(json ? t.json(summary) + "\n" : t.csv());
-        if (!json) {
+        pw.print(json.on ? t.json(summary) + "\n" : t.csv());
+        if (!json.on) {
             summary.forEach((k, v) -> {
                 if (k.startsWith("loss_barrier") || k.startsWith("error_instability")) {
                     pw.println("# " + k + " = " + v);

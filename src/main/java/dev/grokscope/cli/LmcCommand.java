@@ -15,6 +15,7 @@ import dev.grokscope.state.RunStates;
 import dev.grokscope.state.State;
 import dev.grokscope.sweep.SweepDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -58,8 +59,8 @@ public final class LmcCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where lmc.csv, lmc.json and the figures go")
     Path out;
 
-    @Option(names = "--force", description = "move existing output aside instead of refusing")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
     /** A branch: its run directory, parent key (trunk@epoch) and branch epoch. */
     record Branch(Path run, String parent, int epoch) {
@@ -102,7 +103,7 @@ public final class LmcCommand implements Callable<Integer> {
             }
         }
         for (String f : List.of(CSV, JSON)) {
-            OutputFiles.check(dir.resolve(f), force);
+            OutputFiles.check(dir.resolve(f), force.on);
         }
 
         Backend.start();

@@ -13,6 +13,7 @@ import dev.grokscope.state.RunStates;
 import dev.grokscope.state.State;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -67,11 +68,11 @@ public final class LowrankCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "the CSV (default RUN/lowrank.csv; lowrank.json beside it)")
     Path out;
 
-    @Option(names = "--force", description = "move existing output aside instead of refusing")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
-    @Option(names = "--json", description = "print JSON instead of CSV")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Spec
     CommandSpec spec;
@@ -84,8 +85,8 @@ public final class LowrankCommand implements Callable<Integer> {
         Map<Integer, Path> chosen = chosen(states);
         Path csv = out != null ? out : run.resolve(CSV);
         Path jsonFile = csv.resolveSibling(csv.getFileName().toString().replaceFirst("\\.csv$", "") + ".json");
-        OutputFiles.check(csv, force);
-        OutputFiles.check(jsonFile, force);
+        OutputFiles.check(csv, force.on);
+        OutputFiles.check(jsonFile, force.on);
 
         Backend.start();
         StateEvaluator ev = new StateEvaluator();
@@ -128,7 +129,7 @@ public final class LowrankCommand implements Callable<Integer> {
         AtomicFiles.writeString(jsonFile, Tables.json(settings) + "\n");
         List<Path> figures = figures();
         PrintWriter pw = spec.commandLine().getOut();
-        pw.print(json ? t.json(settings) + "\n" : t.csv());
+        pw.print(json.on ? t.json(settings) + "\n" : t.csv());
         pw.flush();
         System.err.printf(Locale.ROOT, "grokscope: lowrank: %d states in %.1f s -> %s, %s%s%n", chosen.size(), seconds, csv,
                 jsonFile, figures.isEmpty() ? "" : ", " + figures.get(0).getParent() + "/lowrank_*.png");
