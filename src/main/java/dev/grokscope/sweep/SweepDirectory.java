@@ -1,6 +1,7 @@
 package dev.grokscope.sweep;
 
 import dev.grokscope.BadInputException;
+import dev.grokscope.config.ConfigLoader;
 import dev.grokscope.results.AtomicFiles;
 import dev.grokscope.results.RunDirectory;
 import org.apache.commons.csv.CSVFormat;
@@ -100,7 +101,7 @@ public record SweepDirectory(Path root) {
         }
         for (SweepPlan.Planned p : plan.points()) {
             Path c = config(p.id());
-            if (Files.isRegularFile(c) && !Files.readString(c, StandardCharsets.UTF_8).equals(p.configYaml())) {
+            if (Files.isRegularFile(c) && !samePlannedConfig(c, p)) {
                 throw new BadInputException(root + ": point " + p.id() + " was planned there with another config "
                         + "(the sweep or its base changed); choose another --out or delete " + c);
             }
@@ -127,6 +128,24 @@ public record SweepDirectory(Path root) {
         List<String> header = new ArrayList<>(List.of("id"));
         header.addAll(plan.keys());
         writeCsv(file(PLAN), header, rows);
+    }
+
+    /**
+     * Whether the config already planned at {@code file} is {@code p}'s: the same text, or text that
+     * resolves to the same experiment. A new version of grokscope that writes a new default into the
+     * resolved configs (or orders them differently) then still continues a sweep it planned before; a
+     * saved config that no longer parses, or parses to another experiment, is another config.
+     */
+    static boolean samePlannedConfig(Path file, SweepPlan.Planned p) throws IOException {
+        String saved = Files.readString(file, StandardCharsets.UTF_8);
+        if (saved.equals(p.configYaml())) {
+            return true;
+        }
+        try {
+            return ConfigLoader.parse(saved, file.toString(), List.of()).equals(p.experiment());
+        } catch (BadInputException e) {
+            return false;
+        }
     }
 
     /** plan.csv as read back: the axis keys and, per point id in plan order, key -> value. */
