@@ -7,7 +7,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +24,14 @@ import java.util.concurrent.Future;
  *
  * <p>In the background mode the analysis and writes of a snapshot run on one worker thread while
  * training goes on; at most one snapshot is pending ({@link #submit} waits for the previous one), and
- * {@link #awaitPending()} makes everything submitted written. The snapshot's matrices must be copies.
+ * {@link #awaitPending()} makes everything submitted written. The snapshot's matrices must be copies:
+ * the pipeline owns them and frees their native memory as soon as the snapshot is written (or failed),
+ * instead of leaving it to the garbage collector.
  */
 public final class SpectraPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(SpectraPipeline.class);
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private final RunDirectory dir;
     private final SnapshotAnalysis analysis;
     private final VectorFilesSink vectors;
@@ -40,6 +42,7 @@ public final class SpectraPipeline {
     private boolean opened;
     private long nanos;
     private long cpuNanos;
+    private long allocated;
     private int snapshots;
 
     /**
@@ -147,9 +150,11 @@ public final class SpectraPipeline {
             }
         }
         if (snapshots > 0) {
-            LOG.info("spectra: {} snapshots, {} ms wall and {} ms CPU each (analysis and writes)", snapshots,
+            LOG.info("spectra: {} snapshots, {} ms wall and {} ms CPU each (analysis and writes), {} MB of Java heap "
+                            + "allocated each", snapshots,
                     String.format(java.util.Locale.ROOT, "%.1f", msPerSnapshot()),
-                    String.format(java.util.Locale.ROOT, "%.1f", cpuMsPerSnapshot()));
+                    String.format(java.util.Locale.ROOT, "%.1f", cpuMsPerSnapshot()),
+                    String.format(java.util.Locale.ROOT, "%.2f", allocatedMbPerSnapshot()));
         }
         if (first instanceof IOException io) {
             throw io;
@@ -172,9 +177,27 @@ public final class SpectraPipeline {
         return snapshots == 0 ? Double.NaN : cpuNanos / 1e6 / snapshots;
     }
 
+    /**
+     * Mean Java heap allocated by the thread that analysed and wrote one snapshot, MB; NaN before the
+     * first. Heap garbage matters beyond its collection: the run's full collections for ND4J's native
+     * memory are triggered by heap growth ({@link dev.grokscope.backend.NativeMemory}).
+     */
+    public double allocatedMbPerSnapshot() {
+        return snapshots == 0 ? Double.NaN : allocated / 1e6 / snapshots;
+    }
+
     private void record(int epoch, Map<String, INDArray> copies) throws IOException {
+        try {
+            analyseAndWrite(epoch, copies);
+        } finally {
+            copies.values().forEach(INDArray::close);
+        }
+    }
+
+    private void analyseAndWrite(int epoch, Map<String, INDArray> copies) throws IOException {
         long t0 = System.nanoTime();
         long c0 = THREADS.getCurrentThreadCpuTime();
+        long a0 = THREADS.getCurrentThreadAllocatedBytes();
         if (!opened && resume.snapshots() > 0) {
             analysis.seed(vectors.read(resume.snapshots() - 1, copies));
         }
@@ -190,6 +213,7 @@ public final class SpectraPipeline {
         analysis.commit(s);
         nanos += System.nanoTime() - t0;
         cpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
+        allocated += THREADS.getCurrentThreadAllocatedBytes() - a0;
         snapshots++;
     }
 

@@ -38,7 +38,6 @@ final class GramSpectrum {
     static Spectrum of(double[] a, int m, int n, int t) {
         int k = Math.min(m, n);
         int top = Math.min(t, k);
-        double[][] w = null; // the double[m][n] form, made only for the exact routes
         OpenBlas.Eigen eigen;
         try {
             eigen = OpenBlas.eigen(OpenBlas.gram(a, m, n), k, top);
@@ -60,16 +59,30 @@ final class GramSpectrum {
             values = gramValues;
             SpectrumCheck.verifyValues(values, m, n, Matrices.frobeniusSquared(a, m, n));
         } else if (triplets != null) {
-            values = SingularValues.of(w = Matrices.unflatten(a, m, n));
+            values = exactValues(a, m, n);
         } else {
             Svd full = exactFull(Matrices.unflatten(a, m, n));
             return new Spectrum(full.s(), truncate(full, top));
         }
         if (triplets == null) {
-            triplets = truncate(exactFull(w != null ? w : Matrices.unflatten(a, m, n)), top);
+            triplets = truncate(exactFull(Matrices.unflatten(a, m, n)), top);
         }
         double[] s = java.util.Arrays.copyOf(values, top); // the verified values, in place of the Gram's
         return new Spectrum(values, new Svd(triplets.u(), s, triplets.v()));
+    }
+
+    /**
+     * Every singular value from values-only {@code dgesdd} on a scratch copy, verified; else from the
+     * verified routes of {@link SingularValues#of(double[][])}.
+     */
+    private static double[] exactValues(double[] a, int m, int n) {
+        try {
+            double[] s = OpenBlas.singularValues(Scratch.copy(Scratch.Use.LAPACK_INPUT, a), m, n);
+            SpectrumCheck.verifyValues(s, m, n, Matrices.frobeniusSquared(a, m, n));
+            return s;
+        } catch (SpectrumException e) {
+            return SingularValues.of(Matrices.unflatten(a, m, n));
+        }
     }
 
     /** A dgesdd SVD with its values and leading triplets verified; else the verified full routes. */

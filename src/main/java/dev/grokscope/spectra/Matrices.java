@@ -48,7 +48,9 @@ final class Matrices {
 
     /**
      * A row-major float64 copy of a 2-D array of any dtype, order or view, as one array
-     * {@code a[i * n + j]}: one conversion pass for a fresh 'c'-order array (what snapshots hold).
+     * {@code a[i * n + j]}: one conversion pass for a fresh 'c'-order array (what snapshots hold). The
+     * copy is this thread's {@link Scratch.Use#MATRIX} array for that size: valid until the thread's next
+     * call with a matrix of the same size.
      *
      * @throws IllegalArgumentException if {@code w} is not 2-D, is empty, or has a non-finite entry
      */
@@ -56,9 +58,25 @@ final class Matrices {
         if (w == null || w.rank() != 2 || w.rows() == 0 || w.columns() == 0) {
             toArray(w); // throws, naming the rule
         }
-        INDArray c = w.ordering() == 'c' && !w.isView() && w.offset() == 0 && w.data().length() == w.length() ? w
-                : w.dup('c');
-        double[] a = c.data().asDouble();
+        boolean direct = w.ordering() == 'c' && !w.isView() && w.offset() == 0 && w.data().length() == w.length();
+        INDArray c = direct ? w : w.dup('c');
+        double[] a = Scratch.get(Scratch.Use.MATRIX, Math.toIntExact(w.length()));
+        try {
+            switch (c.dataType()) {
+                case DOUBLE -> c.data().asNioDouble().get(a);
+                case FLOAT -> {
+                    java.nio.FloatBuffer f = c.data().asNioFloat();
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = f.get(i);
+                    }
+                }
+                default -> System.arraycopy(c.data().asDouble(), 0, a, 0, a.length);
+            }
+        } finally {
+            if (!direct) {
+                c.close();
+            }
+        }
         for (int i = 0; i < a.length; i++) {
             if (!Double.isFinite(a[i])) {
                 throw new IllegalArgumentException("W (" + w.rows() + "x" + w.columns() + ") must be finite, entry ["

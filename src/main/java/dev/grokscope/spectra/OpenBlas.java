@@ -17,11 +17,12 @@ final class OpenBlas {
 
     /**
      * The Gram matrix of the smaller side: A A^T (m x m) if m <= n, else A^T A (n x n), by {@code dsyrk};
-     * only its upper triangle (row-major) is filled, which column-major LAPACK reads as the lower one.
+     * only its upper triangle (row-major) is filled, which column-major LAPACK reads as the lower one. The
+     * result is this thread's {@link Scratch.Use#GRAM} array for that size.
      */
     static double[] gram(double[] a, int m, int n) {
         int k = Math.min(m, n);
-        double[] g = new double[k * k];
+        double[] g = Scratch.get(Scratch.Use.GRAM, k * k); // beta = 0: every entry read is written first
         if (m <= n) {
             openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasNoTrans, m, n, 1.0, a, n,
                     0.0, g, k);

@@ -46,6 +46,43 @@ class SpectrumTest {
     }
 
     @Test
+    void snapshotsOfOneShapeReuseWorkArraysWithoutSharingResults() {
+        // Full rank (Gram values) and rank 3 (dgesdd values), float64 and float32, through the INDArray
+        // entry point that snapshots use: each result must stay what it was when the next one reuses the
+        // thread's work arrays, and equal the double[][] route's.
+        double[][] full = SingularValuesTest.gaussian(60, 90, 11);
+        double[][] low = new double[60][90];
+        double[][] x = SingularValuesTest.gaussian(60, 3, 12);
+        double[][] y = SingularValuesTest.gaussian(3, 90, 13);
+        for (int i = 0; i < 60; i++) {
+            for (int j = 0; j < 90; j++) {
+                for (int q = 0; q < 3; q++) {
+                    low[i][j] += x[i][q] * y[q][j];
+                }
+            }
+        }
+        var a = SingularValues.spectrum(org.nd4j.linalg.factory.Nd4j.create(full), 5);
+        double[] aValues = a.values().clone();
+        double[][] aU = a.top().u().clone();
+        aU = java.util.Arrays.stream(aU).map(double[]::clone).toArray(double[][]::new);
+        var b = SingularValues.spectrum(org.nd4j.linalg.factory.Nd4j.create(low), 5);
+        var c = SingularValues.spectrum(org.nd4j.linalg.factory.Nd4j.create(full)
+                .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT), 5);
+
+        org.junit.jupiter.api.Assertions.assertArrayEquals(aValues, a.values(), 0.0);
+        for (int i = 0; i < aU.length; i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(aU[i], a.top().u()[i], 0.0);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(SingularValues.spectrum(full, 5).values(), a.values(),
+                1e-12 * aValues[0]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(SingularValues.spectrum(low, 5).values(), b.values(),
+                1e-12 * b.values()[0]);
+        assertTrue(b.values()[3] < 1e-13 * b.values()[0], "rank 3: s_4 must be ~0, got " + b.values()[3]);
+        // float32 entries: the values of the rounded matrix, close to the float64 ones
+        org.junit.jupiter.api.Assertions.assertArrayEquals(aValues, c.values(), 1e-6 * aValues[0]);
+    }
+
+    @Test
     void verificationRejectsTripletsThatAreNotSingular() {
         double[][] w = SingularValuesTest.gaussian(30, 20, 10);
         Svd top = SingularValues.spectrum(w, 5).top();
