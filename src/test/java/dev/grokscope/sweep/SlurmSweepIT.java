@@ -88,6 +88,58 @@ class SlurmSweepIT {
         assertEquals(jobs, Files.readString(out.resolve("jobs.json")));
     }
 
+    /**
+     * Branches of a trunk at two saved epochs and two seeds as a SLURM array; each branch records its
+     * parent, ends as the same branch run locally does, and lmc reads the sweep.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void aBranchSweepRunsAsAnArrayAndLmcReadsIt() throws Exception {
+        Path base = tmp.resolve("trunk.yaml");
+        Files.writeString(base, """
+                data: {p: 11}
+                model: {type: mlp, width: 32}
+                optimizer: {lr: 0.01}
+                training: {epochs: 12, batchSize: 16}
+                instrumentation: {spectraEvery: 0, finalWeights: false}
+                output: {progress: none, report: false}
+                """);
+        Path trunk = tmp.resolve("trunk");
+        assertEquals(0, Main.execute("run", base.toString(), "--set", "checkpoint.epochs=[0,4]",
+                "--set", "checkpoint.trajectoryOptimizer=true", "--out", trunk.toString()));
+        Path f = LocalSweepTest.write(tmp, """
+                name: slurm-branches
+                base: trunk.yaml
+                grid:
+                  from: [trunk@0, trunk@4]
+                  seed: [5, 6]
+                slurm:
+                  cpusPerTask: 1
+                  time: "00:10:00"
+                """);
+        Path out = tmp.resolve("out");
+        assertEquals(0, Main.execute("sweep", f.toString(), "--out", out.toString(), "--executor", "slurm", "--wait"));
+        List<String> ids = List.of("from=trunk_0,seed=5", "from=trunk_0,seed=6", "from=trunk_4,seed=5", "from=trunk_4,seed=6");
+        for (String id : ids) {
+            var rj = LocalSweepTest.runJson(out, id);
+            assertEquals("completed", rj.path("status").asText(), id);
+            assertEquals(id.contains("trunk_4") ? 4 : 0, rj.path("parent").path("epoch").asInt(), rj.toString());
+        }
+        assertTrue(Files.readString(out.resolve("sbatch.sh")).contains("#SBATCH --array=0-3\n"));
+
+        // A branch run by SLURM is the branch run here.
+        Path ref = tmp.resolve("ref");
+        assertEquals(0, Main.execute("run", out.resolve("configs").resolve("from=trunk_4,seed=6.yaml").toString(),
+                "--out", ref.toString()));
+        assertEquals(metricsWithoutTimes(ref), metricsWithoutTimes(out.resolve("runs").resolve("from=trunk_4,seed=6")));
+
+        assertEquals(0, Main.execute("lmc", out.toString()));
+        List<String> lmc = Files.readAllLines(out.resolve("lmc.csv"));
+        List<String> header = List.of(lmc.get(0).split(","));
+        int epoch = header.indexOf("branch_epoch");
+        assertEquals(List.of("0", "4"), lmc.subList(1, lmc.size()).stream().map(l -> l.split(",")[epoch]).toList());
+    }
+
     /** Runs a command, returning its output; fails on a non-zero exit. */
     private static String sh(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
