@@ -102,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
             o = ExperimentRunner.run(prepared, dir, command, progressMode(e.output().progress()));
         }
         System.out.println(String.format(Locale.ROOT, "%s  %s  train99 %s  val99 %s  %.1f ms/step", o.status().label(),
-                o.dir(), o.grok().epochTrain99(), o.grok().epochVal99(), o.msPerStep()));
+                o.dir(), epochOrDash(o.grok().epochTrain99()), epochOrDash(o.grok().epochVal99()), o.msPerStep()));
         return switch (o.status()) {
             case DIVERGED -> DIVERGED;
             case INTERRUPTED -> INTERRUPTED;
@@ -117,5 +117,10 @@ final class RunCommand implements Callable<Integer> {
             case NONE -> ProgressReporter.Mode.NONE;
             case AUTO -> System.console() != null ? ProgressReporter.Mode.BAR : ProgressReporter.Mode.LOG;
         };
+    }
+
+    /** An epoch for the closing line, or "-" for one that never came (as the sweep table prints it). */
+    private static String epochOrDash(Integer epoch) {
+        return epoch == null ? "-" : epoch.toString();
     }
 }
