@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,8 +63,27 @@ public final class LmcCommand implements Callable<Integer> {
     @Mixin
     ForceOption force;
 
-    /** A branch: its run directory, parent key (trunk@epoch) and branch epoch. */
-    record Branch(Path run, String parent, int epoch) {
+    /** The state branches start from: the trunk (run directory or state file) and its epoch. */
+    record ParentState(String trunk, int epoch) implements Comparable<ParentState> {
+        private static final Comparator<ParentState> ORDER =
+                Comparator.comparing(ParentState::trunk).thenComparingInt(ParentState::epoch);
+
+        @Override
+        public int compareTo(ParentState o) {
+            return ORDER.compare(this, o); // epochs in numeric order: 2 before 10
+        }
+
+        @Override
+        public String toString() {
+            return trunk + "@" + epoch;
+        }
+    }
+
+    /** A branch: its run directory and the state it started from. */
+    record Branch(Path run, ParentState parent) {
+        int epoch() {
+            return parent.epoch();
+        }
     }
 
     static final String CSV = "lmc.csv";
@@ -83,12 +103,12 @@ public final class LmcCommand implements Callable<Integer> {
         if (dir == null) {
             throw new BadInputException("lmc: give --out DIR (several inputs, or a branch run)");
         }
-        Map<String, List<Branch>> groups = new TreeMap<>();
+        Map<ParentState, List<Branch>> groups = new TreeMap<>();
         for (Branch b : branches) {
             groups.computeIfAbsent(b.parent(), k -> new ArrayList<>()).add(b);
         }
         Map<Branch, State> finals = new LinkedHashMap<>();
-        for (Map.Entry<String, List<Branch>> g : groups.entrySet()) {
+        for (Map.Entry<ParentState, List<Branch>> g : groups.entrySet()) {
             if (g.getValue().size() < 2) {
                 throw new BadInputException(g.getValue().get(0).run() + ": the only branch of " + g.getKey()
                         + "; linear mode connectivity needs two branches of one parent state");
@@ -121,7 +141,7 @@ public final class LmcCommand implements Callable<Integer> {
                     Branch a = g.get(i);
                     Branch b = g.get(j);
                     Line line = Line.scan(ev, finals.get(a), a.run().toString(), finals.get(b), points);
-                    List<Object> row = new ArrayList<>(List.of(Path.of(a.parent().substring(0, a.parent().lastIndexOf('@'))).getFileName().toString(),
+                    List<Object> row = new ArrayList<>(List.of(Path.of(a.parent().trunk()).getFileName().toString(),
                             a.epoch(), a.run().getFileName().toString(), b.run().getFileName().toString(),
                             line.lossBarrierTrain(), line.lossBarrierVal(), line.errorInstabilityTrain(),
                             line.errorInstabilityVal(), line.first().trainAccuracy(), line.first().valAccuracy(),
@@ -228,6 +248,6 @@ public final class LmcCommand implements Callable<Integer> {
         }
         String trunk = parent.get("run").isNull() ? parent.get("file").asText() : parent.get("run").asText();
         int epoch = parent.get("epoch").asInt();
-        return new Branch(run, trunk + "@" + epoch, epoch);
+        return new Branch(run, new ParentState(trunk, epoch));
     }
 }
