@@ -10,10 +10,31 @@ import java.util.Properties;
  * The one place that starts ND4J and reports which backend, BLAS and threads are in use.
  *
  * <p>ND4J sizes its thread pools from /proc/cpuinfo, not from a container's or SLURM's quota, so the
- * launcher sets {@code OMP_NUM_THREADS} and this class applies the same count to ND4J's own pool.
+ * launcher sets {@code OMP_NUM_THREADS}: the BLAS (matrix products) gets that many threads. ND4J's own
+ * element-wise and reduction ops get {@value #DEFAULT_OP_THREADS} (the system property
+ * {@value #OP_THREADS} sets another count): on the arrays of the models grokscope trains, waking a
+ * second thread for each of a step's hundreds of small ops costs more than it saves. Measured at
+ * OMP_NUM_THREADS=2 on a 2-core machine (grokscope bench, 30 steps): the Nanda transformer 125 ms/step
+ * with one op thread against 153 with two, the Power et al. transformer 90 against 103.
  */
 public final class Backend {
+    /** System property: threads for ND4J's own ops (the BLAS takes OMP_NUM_THREADS). */
+    public static final String OP_THREADS = "grokscope.opThreads";
+    public static final int DEFAULT_OP_THREADS = 1;
+
     private Backend() {
+    }
+
+    /** The op thread count a value of {@value #OP_THREADS} asks for (absent: the default). */
+    static int opThreads(String property) {
+        if (property == null) {
+            return DEFAULT_OP_THREADS;
+        }
+        if (!property.trim().matches("\\d+") || Integer.parseInt(property.trim()) < 1) {
+            throw new dev.grokscope.BadInputException("system property " + OP_THREADS
+                    + ": must be a whole number of threads >= 1, got '" + property + "'");
+        }
+        return Integer.parseInt(property.trim());
     }
 
     /** What is running the numbers. */
@@ -36,14 +57,17 @@ public final class Backend {
     /** Starts ND4J (if not yet) with the configured threads and returns what it reports. */
     public static Info start() {
         String omp = System.getenv("OMP_NUM_THREADS");
+        int ops = opThreads(System.getProperty(OP_THREADS));
         if (omp != null && omp.matches("\\d+") && Integer.parseInt(omp) > 0) {
-            Nd4j.getEnvironment().setMaxThreads(Integer.parseInt(omp));
+            ops = Math.min(ops, Integer.parseInt(omp));
         }
-        Properties p = Nd4j.getExecutioner().getEnvironmentInformation();
+        Properties p = Nd4j.getExecutioner().getEnvironmentInformation(); // loads the backend and its BLAS first
+        Nd4j.getEnvironment().setMaxThreads(ops);
+        Nd4j.getEnvironment().setMaxMasterThreads(ops);
         String backend = String.valueOf(p.getOrDefault("backend", "unknown"));
         String device = backend.equalsIgnoreCase("CPU") ? "cpu" : deviceName(p);
         return new Info(backend, String.valueOf(p.getOrDefault("blas.vendor", "unknown")),
-                Nd4j.getEnvironment().maxThreads(), intOf(p.get("blas.threads")), intOf(p.get("cores")),
+                Nd4j.getEnvironment().maxMasterThreads(), intOf(p.get("blas.threads")), intOf(p.get("cores")),
                 device, gpuBackendOnClasspath(), Nd4j.class.getPackage().getImplementationVersion() == null
                         ? "1.0.0-M2.1" : Nd4j.class.getPackage().getImplementationVersion());
     }

@@ -1,5 +1,6 @@
 package dev.grokscope.sweep;
 
+import dev.grokscope.backend.Backend;
 import dev.grokscope.backend.NativeMemory;
 
 import java.io.File;
@@ -54,9 +55,11 @@ public final class JavaLauncher {
         // that this process was started in or from.
         String home = System.getProperty("grokscope.home", System.getProperty("user.dir"));
         c.add("-Dgrokscope.home=" + Path.of(home).toAbsolutePath().normalize());
-        String gc = System.getProperty(NativeMemory.PROPERTY);
-        if (gc != null) { // points collect as this process was told to
-            c.add("-D" + NativeMemory.PROPERTY + "=" + gc);
+        for (String property : List.of(NativeMemory.PROPERTY, Backend.OP_THREADS)) {
+            String value = System.getProperty(property);
+            if (value != null) { // points collect and thread as this process was told to
+                c.add("-D" + property + "=" + value);
+            }
         }
         c.addAll(List.of("-cp", classpath()));
         c.addAll(jvmArgs);
