@@ -93,7 +93,7 @@ public final class AverageCommand implements Callable<Integer> {
                 throw new BadInputException(all.get(i).label() + ": different model from " + all.get(0).label()
                         + " (model section of the configs differs)");
             }
-            if (!e.data().equals(first.data()) || e.seed() != first.seed()) {
+            if (!e.sameDataAs(first)) {
                 System.err.println("grokscope: note: " + all.get(i).label() + " has another data split than "
                         + all.get(0).label() + "; everything is evaluated on the first one's split");
             }

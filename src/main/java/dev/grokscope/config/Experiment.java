@@ -47,6 +47,15 @@ public record Experiment(long seed, DataSpec data, ModelSpec model, OptimizerSpe
         return data.seed() >= 0 ? data.seed() : seed;
     }
 
+    /**
+     * Whether {@code o} draws the same data (task, split and label permutation): the same data section
+     * once each side's data seed is resolved ({@link #dataSeed()}). Branches of one trunk do, whatever
+     * their own seeds.
+     */
+    public boolean sameDataAs(Experiment o) {
+        return data.withSeed(dataSeed()).equals(o.data.withSeed(o.dataSeed()));
+    }
+
     /** The per-purpose seeds derived from {@link #seed()} (the data's from {@link #dataSeed()}). */
     public Seeds seeds() {
         return Seeds.of(seed, data.seed());
