@@ -245,6 +245,26 @@ public final class Npy {
      * (the header is padded so it never changes length). A crash between the two leaves trailing bytes
      * that numpy ignores.
      */
+    /**
+     * Closes every appender, even after one fails; the first failure is rethrown once all are closed.
+     */
+    @SafeVarargs
+    public static void closeAll(java.util.Collection<NpyAppender>... groups) throws IOException {
+        IOException first = null;
+        for (java.util.Collection<NpyAppender> g : groups) {
+            for (NpyAppender a : g) {
+                try {
+                    a.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     public static final class NpyAppender implements AutoCloseable {
         private static final int HEADER_BYTES = 128;
         private final RandomAccessFile file;

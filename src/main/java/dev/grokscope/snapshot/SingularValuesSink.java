@@ -49,16 +49,6 @@ public final class SingularValuesSink implements SnapshotSink {
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (Npy.NpyAppender a : files.values()) {
-            try {
-                a.close();
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Npy.closeAll(files.values());
     }
 }

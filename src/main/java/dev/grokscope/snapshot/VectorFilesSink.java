@@ -133,24 +133,7 @@ public final class VectorFilesSink implements SnapshotSink {
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (Npy.NpyAppender a : us.values()) {
-            try {
-                a.close();
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            }
-        }
-        for (Npy.NpyAppender a : vs.values()) {
-            try {
-                a.close();
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Npy.closeAll(us.values(), vs.values());
     }
 
     private Path u(String name) {
