@@ -10,12 +10,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * The analysis stage: a snapshot's matrices to their verified spectra ({@link SingularValues#spectrum}:
  * every singular value and the leading {@value VectorDynamics#K} triplets, one decomposition per matrix
  * from which everything else is derived), spectral metrics ({@link SpectralMetrics}) and vector dynamics
- * against the previous snapshot ({@link VectorDynamics}).
+ * against the previous snapshot ({@link VectorDynamics}). Each matrix's spectrum and metrics depend on
+ * that matrix alone, so they may be computed on several threads at once; the vector dynamics then
+ * compare them in order.
  */
 public final class SnapshotAnalysis {
     private final VectorDynamics dynamics;
@@ -25,21 +30,58 @@ public final class SnapshotAnalysis {
         this.dynamics = new VectorDynamics(chains);
     }
 
-    /** Analyses copies of the matrices (2-D, finite; any dtype or order) taken at {@code epoch}. */
+    /** A matrix's spectrum and its metrics. */
+    private record Decomposed(Spectrum spectrum, SpectralMetrics metrics) {
+        static Decomposed of(INDArray w) {
+            Spectrum s = SingularValues.spectrum(w, VectorDynamics.K);
+            return new Decomposed(s, SpectralMetrics.of(s.values(), s.rows(), s.cols()));
+        }
+    }
+
+    /** Analyses copies of the matrices (2-D, finite; any dtype or order) taken at {@code epoch}, on this thread. */
     public AnalysedSnapshot analyse(int epoch, Map<String, INDArray> matrices) {
-        Map<String, Spectrum> spectra = new LinkedHashMap<>();
+        Map<String, Decomposed> done = new LinkedHashMap<>();
+        matrices.forEach((name, w) -> done.put(name, Decomposed.of(w)));
+        return measure(epoch, done);
+    }
+
+    /**
+     * {@link #analyse(int, Map)} with the matrices decomposed on {@code threads}, all at once; the first
+     * failure (in matrix order) is rethrown. Waits for them all.
+     */
+    public AnalysedSnapshot analyse(int epoch, Map<String, INDArray> matrices, ExecutorService threads) {
+        Map<String, Future<Decomposed>> futures = new LinkedHashMap<>();
+        matrices.forEach((name, w) -> futures.put(name, threads.submit(() -> Decomposed.of(w))));
+        Map<String, Decomposed> done = new LinkedHashMap<>();
+        RuntimeException failure = null;
+        for (Map.Entry<String, Future<Decomposed>> e : futures.entrySet()) {
+            try {
+                done.put(e.getKey(), e.getValue().get());
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : new IllegalStateException("interrupted while analysing spectra", ex);
+            } catch (ExecutionException ex) {
+                if (ex.getCause() instanceof Error err) {
+                    throw err;
+                }
+                failure = failure != null ? failure : ex.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException(ex.getCause());
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return measure(epoch, done);
+    }
+
+    private AnalysedSnapshot measure(int epoch, Map<String, Decomposed> done) {
         Map<String, Svd> tops = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : matrices.entrySet()) {
-            Spectrum s = SingularValues.spectrum(e.getValue(), VectorDynamics.K);
-            spectra.put(e.getKey(), s);
-            tops.put(e.getKey(), s.top());
-        }
+        done.forEach((name, d) -> tops.put(name, d.spectrum().top()));
         List<AnalysedMatrix> out = new ArrayList<>();
-        for (Map.Entry<String, Spectrum> e : spectra.entrySet()) {
-            Spectrum s = e.getValue();
-            Double[] d = dynamics.measure(e.getKey(), tops);
-            out.add(new AnalysedMatrix(e.getKey(), s, SpectralMetrics.of(s.values(), s.rows(), s.cols()), d[0], d[1]));
-        }
+        done.forEach((name, d) -> {
+            Double[] v = dynamics.measure(name, tops);
+            out.add(new AnalysedMatrix(name, d.spectrum(), d.metrics(), v[0], v[1]));
+        });
         return new AnalysedSnapshot(epoch, out);
     }
 

@@ -1,5 +1,6 @@
 package dev.grokscope.snapshot;
 
+import dev.grokscope.backend.BlasThreads;
 import dev.grokscope.results.RunDirectory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -22,13 +23,43 @@ import java.util.concurrent.Future;
  * snapshots. A snapshot reaches every sink or none: if one fails, those before it are undone and the
  * failure is rethrown.
  *
- * <p>In the background mode the analysis and writes of a snapshot run on one worker thread while
- * training goes on; at most one snapshot is pending ({@link #submit} waits for the previous one), and
- * {@link #awaitPending()} makes everything submitted written. The snapshot's matrices must be copies:
- * the pipeline owns them and frees their native memory as soon as the snapshot is written (or failed),
- * instead of leaving it to the garbage collector.
+ * <p>Where the work runs is the {@link Schedule}: everything on the caller's (training) thread, or the
+ * analysis and the writes on one worker thread while training goes on when a core is free for it, or,
+ * when training's BLAS already uses every core, the analysis on every core at once while training waits
+ * and the writes on the worker. At most one snapshot is pending ({@link #submit} waits for the previous
+ * one), and {@link #awaitPending()} makes everything submitted written. The snapshot's matrices must be
+ * copies: the pipeline owns them and frees their native memory as soon as they are analysed (or failed),
+ * instead of leaving it to the garbage collector. No schedule changes what training computes.
  */
 public final class SpectraPipeline {
+    /** Where a snapshot's analysis and writes run. */
+    public enum Schedule {
+        /** Analysis and writes on the caller's thread, between training steps. */
+        INLINE,
+        /**
+         * Analysis and writes on one worker thread while training goes on: when training's BLAS leaves a
+         * core free (fewer BLAS threads than cores), the worker costs training next to nothing.
+         */
+        BACKGROUND,
+        /**
+         * Training's BLAS uses every core, so a concurrent worker would take CPU from it and queue with it
+         * for OpenBLAS's one thread pool ({@link BlasThreads}): the caller waits while the matrices are
+         * analysed on every core at once, one BLAS thread each, and the writes go on in the background.
+         */
+        ALL_CORES;
+
+        /**
+         * The schedule for a run that asked for background work ({@code instrumentation.background}) with
+         * this many BLAS threads and cores.
+         */
+        public static Schedule of(boolean background, int blasThreads, int cores) {
+            if (!background) {
+                return INLINE;
+            }
+            return cores > 1 && blasThreads >= cores ? ALL_CORES : BACKGROUND;
+        }
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(SpectraPipeline.class);
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -36,7 +67,12 @@ public final class SpectraPipeline {
     private final SnapshotAnalysis analysis;
     private final VectorFilesSink vectors;
     private final List<SnapshotSink> sinks = new ArrayList<>();
+    private static final String ANALYSIS_THREADS = "grokscope-spectra-analysis";
+    private final Schedule schedule;
     private final ExecutorService worker;
+    private final ExecutorService analysers;
+    /** The pipeline's own threads, whose CPU time and allocations {@link Meter} counts. */
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Future<?> pending;
     private SnapshotSink.Resume resume = SnapshotSink.Resume.NONE;
     private boolean opened;
@@ -47,11 +83,20 @@ public final class SpectraPipeline {
 
     /**
      * @param chains matrices where each feeds the next (in x out), for {@code align_next}
-     * @param background analyse and write on a worker thread
+     * @param background keep the work off the training thread as far as the machine allows
+     *        ({@link Schedule#of}: {@link Schedule#BACKGROUND} or {@link Schedule#ALL_CORES}); false: inline
      * @param extraSinks further consumers, called after the files and before epochs.npy
      */
     public SpectraPipeline(RunDirectory dir, List<List<String>> chains, boolean background,
                            List<SnapshotSink> extraSinks) {
+        this(dir, chains, Schedule.of(background, BlasThreads.current(), Runtime.getRuntime().availableProcessors()),
+                extraSinks);
+    }
+
+    /** A pipeline with the given schedule. */
+    public SpectraPipeline(RunDirectory dir, List<List<String>> chains, Schedule schedule,
+                           List<SnapshotSink> extraSinks) {
+        this.schedule = schedule;
         this.dir = dir;
         this.analysis = new SnapshotAnalysis(chains);
         this.vectors = new VectorFilesSink(dir.spectra());
@@ -60,11 +105,25 @@ public final class SpectraPipeline {
         sinks.add(vectors);
         sinks.addAll(extraSinks);
         sinks.add(new EpochsSink(dir.spectra().resolve(RunDirectory.EPOCHS)));
-        this.worker = background ? Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "grokscope-spectra");
+        this.worker = schedule == Schedule.INLINE ? null : Executors.newSingleThreadExecutor(daemons("grokscope-spectra"));
+        this.analysers = schedule != Schedule.ALL_CORES ? null
+                : Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), daemons(ANALYSIS_THREADS));
+    }
+
+    /** Daemon threads named {@code name-1}, {@code name-2}, ..; each one started is added to {@link #threads}. */
+    private java.util.concurrent.ThreadFactory daemons(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
+            threads.add(t);
             return t;
-        }) : null;
+        };
+    }
+
+    /** Where this pipeline's work runs. */
+    public Schedule schedule() {
+        return schedule;
     }
 
     /**
@@ -81,13 +140,22 @@ public final class SpectraPipeline {
     /** Analyses and writes a snapshot (copies of the matrices) after the previous one is written. */
     public void submit(int epoch, Map<String, INDArray> copies) throws IOException {
         awaitPending();
-        if (worker == null) {
-            record(epoch, copies);
-        } else {
-            pending = worker.submit(() -> {
-                record(epoch, copies);
+        switch (schedule) {
+            case INLINE -> write(analyse(epoch, copies));
+            case BACKGROUND -> pending = worker.submit(() -> {
+                write(analyse(epoch, copies));
                 return null;
             });
+            case ALL_CORES -> {
+                AnalysedSnapshot s;
+                try (BlasThreads.Lease ignored = BlasThreads.singleThreaded()) {
+                    s = analyse(epoch, copies);
+                }
+                pending = worker.submit(() -> {
+                    write(s);
+                    return null;
+                });
+            }
         }
     }
 
@@ -132,6 +200,9 @@ public final class SpectraPipeline {
             if (worker != null) {
                 worker.shutdown();
             }
+            if (analysers != null) {
+                analysers.shutdown();
+            }
         }
         for (SnapshotSink s : sinks) {
             try {
@@ -151,10 +222,11 @@ public final class SpectraPipeline {
         }
         if (snapshots > 0) {
             LOG.info("spectra: {} snapshots, {} ms wall and {} ms CPU each (analysis and writes), {} MB of Java heap "
-                            + "allocated each", snapshots,
+                            + "allocated each; schedule {}", snapshots,
                     String.format(java.util.Locale.ROOT, "%.1f", msPerSnapshot()),
                     String.format(java.util.Locale.ROOT, "%.1f", cpuMsPerSnapshot()),
-                    String.format(java.util.Locale.ROOT, "%.2f", allocatedMbPerSnapshot()));
+                    String.format(java.util.Locale.ROOT, "%.2f", allocatedMbPerSnapshot()),
+                    schedule.name().toLowerCase(java.util.Locale.ROOT));
         }
         if (first instanceof IOException io) {
             throw io;
@@ -165,7 +237,7 @@ public final class SpectraPipeline {
     }
 
     /** Mean wall time of one snapshot's analysis and writes in this session, ms; NaN before the first. */
-    public double msPerSnapshot() {
+    public synchronized double msPerSnapshot() {
         return snapshots == 0 ? Double.NaN : nanos / 1e6 / snapshots;
     }
 
@@ -173,7 +245,7 @@ public final class SpectraPipeline {
      * Mean CPU time of the thread that analysed and wrote one snapshot, ms; NaN before the first. (BLAS
      * threads that LAPACK may start are not counted; with OMP_NUM_THREADS=1 there are none.)
      */
-    public double cpuMsPerSnapshot() {
+    public synchronized double cpuMsPerSnapshot() {
         return snapshots == 0 ? Double.NaN : cpuNanos / 1e6 / snapshots;
     }
 
@@ -182,26 +254,30 @@ public final class SpectraPipeline {
      * first. Heap garbage matters beyond its collection: the run's full collections for ND4J's native
      * memory are triggered by heap growth ({@link dev.grokscope.backend.NativeMemory}).
      */
-    public double allocatedMbPerSnapshot() {
+    public synchronized double allocatedMbPerSnapshot() {
         return snapshots == 0 ? Double.NaN : allocated / 1e6 / snapshots;
     }
 
-    private void record(int epoch, Map<String, INDArray> copies) throws IOException {
+    /**
+     * The snapshot's analysis (on every core under {@link Schedule#ALL_CORES}); frees the copies whatever
+     * happens.
+     */
+    private AnalysedSnapshot analyse(int epoch, Map<String, INDArray> copies) throws IOException {
+        Meter m = new Meter();
         try {
-            analyseAndWrite(epoch, copies);
+            if (!opened && resume.snapshots() > 0) {
+                analysis.seed(vectors.read(resume.snapshots() - 1, copies));
+            }
+            return analysers == null ? analysis.analyse(epoch, copies) : analysis.analyse(epoch, copies, analysers);
         } finally {
             copies.values().forEach(INDArray::close);
+            m.stop();
         }
     }
 
-    private void analyseAndWrite(int epoch, Map<String, INDArray> copies) throws IOException {
-        long t0 = System.nanoTime();
-        long c0 = THREADS.getCurrentThreadCpuTime();
-        long a0 = THREADS.getCurrentThreadAllocatedBytes();
-        if (!opened && resume.snapshots() > 0) {
-            analysis.seed(vectors.read(resume.snapshots() - 1, copies));
-        }
-        AnalysedSnapshot s = analysis.analyse(epoch, copies);
+    /** Appends an analysed snapshot to every sink (opening them with the first) or to none. */
+    private void write(AnalysedSnapshot s) throws IOException {
+        Meter m = new Meter();
         if (!opened) {
             Files.createDirectories(dir.spectra());
             for (SnapshotSink sink : sinks) {
@@ -209,15 +285,57 @@ public final class SpectraPipeline {
             }
             opened = true;
         }
-        write(s);
+        appendEverywhere(s);
         analysis.commit(s);
-        nanos += System.nanoTime() - t0;
-        cpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
-        allocated += THREADS.getCurrentThreadAllocatedBytes() - a0;
-        snapshots++;
+        m.stop();
+        synchronized (this) {
+            snapshots++;
+        }
     }
 
-    private void write(AnalysedSnapshot s) throws IOException {
+    /**
+     * Wall time from construction to {@link #stop}, and the CPU time and Java heap the current thread and
+     * the analysis threads used meanwhile (the analysis threads work only while the caller waits for them).
+     */
+    private final class Meter {
+        private final long t0 = System.nanoTime();
+        private final long c0 = cpu();
+        private final long a0 = allocatedBytes();
+
+        void stop() {
+            synchronized (SpectraPipeline.this) {
+                nanos += System.nanoTime() - t0;
+                cpuNanos += cpu() - c0;
+                allocated += allocatedBytes() - a0;
+            }
+        }
+
+        private long cpu() {
+            long sum = THREADS.getCurrentThreadCpuTime();
+            if (analysers != null) {
+                for (Thread t : threads) {
+                    if (t != Thread.currentThread() && t.getName().startsWith(ANALYSIS_THREADS)) {
+                        sum += Math.max(0, THREADS.getThreadCpuTime(t.getId()));
+                    }
+                }
+            }
+            return sum;
+        }
+
+        private long allocatedBytes() {
+            long sum = THREADS.getCurrentThreadAllocatedBytes();
+            if (analysers != null) {
+                for (Thread t : threads) {
+                    if (t != Thread.currentThread() && t.getName().startsWith(ANALYSIS_THREADS)) {
+                        sum += Math.max(0, THREADS.getThreadAllocatedBytes(t.getId()));
+                    }
+                }
+            }
+            return sum;
+        }
+    }
+
+    private void appendEverywhere(AnalysedSnapshot s) throws IOException {
         int done = 0;
         try {
             for (SnapshotSink sink : sinks) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.grokscope.backend.BlasThreads;
 import dev.grokscope.results.CsvLog;
 import dev.grokscope.results.Npy;
 import dev.grokscope.results.RunDirectory;
@@ -107,6 +108,87 @@ class SpectraPipelineTest {
     }
 
     /** Two matrices that drift a little per epoch, as trained weights do. */
+    @Test
+    void theScheduleLeavesTheWorkerACoreOrUsesThemAll() {
+        assertEquals(SpectraPipeline.Schedule.INLINE, SpectraPipeline.Schedule.of(false, 2, 2));
+        assertEquals(SpectraPipeline.Schedule.BACKGROUND, SpectraPipeline.Schedule.of(true, 1, 2));
+        assertEquals(SpectraPipeline.Schedule.BACKGROUND, SpectraPipeline.Schedule.of(true, 1, 1));
+        assertEquals(SpectraPipeline.Schedule.ALL_CORES, SpectraPipeline.Schedule.of(true, 2, 2));
+        assertEquals(SpectraPipeline.Schedule.ALL_CORES, SpectraPipeline.Schedule.of(true, 8, 4));
+    }
+
+    @Test
+    void everyCoreAnalysesAtOneBlasThreadAndTheFilesAreTheSameAsInline(@TempDir Path tmp) throws IOException {
+        int before = BlasThreads.current();
+        Nd4j.factory().blas().setMaxThreads(2);
+        try {
+            Map<SpectraPipeline.Schedule, RunDirectory> dirs = new LinkedHashMap<>();
+            for (SpectraPipeline.Schedule schedule : SpectraPipeline.Schedule.values()) {
+                RunDirectory dir = new RunDirectory(tmp.resolve(schedule.name())).create();
+                List<Integer> blasDuringWrites = new ArrayList<>();
+                SpectraPipeline p = new SpectraPipeline(dir, List.of(List.of("a", "b")), schedule,
+                        List.of(new Probe(blasDuringWrites)));
+                p.start(0);
+                for (int epoch = 0; epoch < 3; epoch++) {
+                    p.submit(epoch, matrices(epoch));
+                    assertEquals(2, BlasThreads.current(), schedule + ": training's BLAS threads as they were");
+                }
+                p.finish(true);
+                assertEquals(3, blasDuringWrites.size(), schedule.name());
+                dirs.put(schedule, dir);
+            }
+            // the same BLAS threads: the same bits; one BLAS thread each: LAPACK's rounding differs in the last bits
+            RunDirectory inline = dirs.get(SpectraPipeline.Schedule.INLINE);
+            RunDirectory background = dirs.get(SpectraPipeline.Schedule.BACKGROUND);
+            RunDirectory allCores = dirs.get(SpectraPipeline.Schedule.ALL_CORES);
+            assertEquals(java.nio.file.Files.readString(inline.spectraCsv()), java.nio.file.Files.readString(background.spectraCsv()));
+            List<String> expected = java.nio.file.Files.readAllLines(inline.spectraCsv());
+            List<String> actual = java.nio.file.Files.readAllLines(allCores.spectraCsv());
+            assertEquals(expected.size(), actual.size());
+            for (int i = 0; i < expected.size(); i++) {
+                String[] e = expected.get(i).split(",", -1);
+                String[] a = actual.get(i).split(",", -1);
+                assertEquals(e.length, a.length);
+                for (int j = 0; j < e.length; j++) {
+                    if (e[j].matches("-?[0-9.]+(E-?[0-9]+)?")) {
+                        double x = Double.parseDouble(e[j]);
+                        assertEquals(x, Double.parseDouble(a[j]), 1e-9 * Math.max(1, Math.abs(x)), "line " + i + " field " + j);
+                    } else {
+                        assertEquals(e[j], a[j], "line " + i + " field " + j);
+                    }
+                }
+            }
+            assertArrayEquals(Npy.read(inline.spectra().resolve("a.npy")).data(),
+                    Npy.read(allCores.spectra().resolve("a.npy")).data(), 1e-12);
+        } finally {
+            Nd4j.factory().blas().setMaxThreads(before);
+        }
+    }
+
+    /** A sink that records the BLAS's thread count each time it is written to. */
+    private record Probe(List<Integer> seen) implements SnapshotSink {
+        @Override
+        public void open(AnalysedSnapshot first, Resume resume) {
+        }
+
+        @Override
+        public void append(AnalysedSnapshot s) {
+            seen.add(BlasThreads.current());
+        }
+
+        @Override
+        public void undo() {
+        }
+
+        @Override
+        public void finish(boolean complete) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
     private static Map<String, INDArray> matrices(int epoch) {
         Nd4j.getRandom().setSeed(7);
         INDArray a = Nd4j.randn(DataType.DOUBLE, 6, 8);
