@@ -31,7 +31,7 @@ import java.util.Map;
  * <p>Rows are position-major: row {@code j n + i} of the [3n, .] arrays is example i at position j.
  * With c = 1/sqrt(d_head), s = embedScale, and per head:
  * <pre>
- *   R = s X W_E + W_pos                                        (X one-hot [3n, p+1])
+ *   R = s X W_E + W_pos       (X one-hot [3n, p+1]: a row gather of W_E; its gradient a scatter-add)
  *   block:  I = LN1(R) (pre) or R;  K = I W_K;  V = I W_V;  Q_j = c I_j W_Q
  *           A_jk = softmax_{k &lt;= j}(Q_j . K_k);  Z_j = sum_{k &lt;= j} A_jk V_k
  *           U = R_q + Z W_O;  R' = LN1(U) (post) or U
@@ -333,7 +333,7 @@ final class TransformerKernel {
     private final class Buffers {
         final int n;
         final Views views;
-        final INDArray x;      // [3n, V] one-hot, position-major
+        final int[] tokens;    // [3n] the token of each row, position-major (the one-hot x's column)
         final INDArray r0;     // [3n, d] embeddings
         final Block[] blocks;
         final Ln lnFinal;      // pre only, [n, d]
@@ -344,12 +344,16 @@ final class TransformerKernel {
         INDArray dFin;         // [n, d]; allocated by the first backward pass, as are the next
         INDArray dLastOut;     // [n, d] pre only (else dFin)
         INDArray[] dStream;    // dStream[i]: gradient into block i's input [3n, d]
-        INDArray source;       // the features array x was made from
+        INDArray source;       // the features array the tokens were read from
+        private double[] in64;  // embedGradient's copies, made on first use
+        private double[] out64;
+        private float[] in32;
+        private float[] out32;
 
         Buffers(int n) {
             this.n = n;
             views = new Views(n, h, dh);
-            x = create(3L * n, v);
+            tokens = new int[3 * n];
             r0 = create(3L * n, d);
             blocks = new Block[layers];
             INDArray stream = r0;
@@ -364,6 +368,22 @@ final class TransformerKernel {
                 ones1 = Nd4j.ones(t, 1, n);
                 ones3 = Nd4j.ones(t, 1, 3L * n);
             }
+        }
+
+        double[] scatterIn64(int size) {
+            return in64 != null ? in64 : (in64 = new double[size]);
+        }
+
+        double[] scatterOut64(int size) {
+            return out64 != null ? out64 : (out64 = new double[size]);
+        }
+
+        float[] scatterIn32(int size) {
+            return in32 != null ? in32 : (in32 = new float[size]);
+        }
+
+        float[] scatterOut32(int size) {
+            return out32 != null ? out32 : (out32 = new float[size]);
         }
 
         void ensureBackward() {
@@ -401,7 +421,10 @@ final class TransformerKernel {
         }
         if (buf.source != features) {
             for (int j = 0; j < T; j++) {
-                buf.views.block(buf.x, j).assign(features.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * v, (long) (j + 1) * v)));
+                INDArray hot = Nd4j.argMax(features.get(NDArrayIndex.all(), NDArrayIndex.interval((long) j * v, (long) (j + 1) * v)), 1);
+                for (int i = 0; i < buf.n; i++) {
+                    buf.tokens[j * buf.n + i] = hot.getInt(i);
+                }
             }
             buf.source = features;
         }
@@ -412,7 +435,10 @@ final class TransformerKernel {
 
     private INDArray forwardPass(INDArray features) {
         Buffers b = buffers(features);
-        Nd4j.gemm(b.x, w.get("embed.W_E"), b.r0, false, false, embedScale, 0);
+        Nd4j.pullRows(w.get("embed.W_E"), b.r0, 1, b.tokens); // = x W_E for the one-hot x, exactly
+        if (embedScale != 1) {
+            b.r0.muli(embedScale);
+        }
         for (int j = 0; j < T; j++) {
             b.views.block(b.r0, j).addiRowVector(pos.getRow(j));
         }
@@ -545,7 +571,47 @@ final class TransformerKernel {
                 b.columnSums(b.views.block(dr, j), gPos.getRow(j));
             }
         }
-        Nd4j.gemm(b.x, dr, grads.get("embed.W_E"), true, false, embedScale, 0);
+        embedGradient(b, dr, grads.get("embed.W_E"));
+    }
+
+    /**
+     * {@code gW_E = s x^T dr} for the one-hot x: row r is s times the sum, in row order, of the rows of dr
+     * whose token is r. A loop over copies of the two buffers: the dense product reads the [3n, V]
+     * one-hot matrix and costs as much as an attention projection; M2.1's segment-sum op leaks a copy of
+     * its input (MlpKernel).
+     */
+    private void embedGradient(Buffers b, INDArray dr, INDArray into) {
+        int rows = 3 * b.n;
+        if (t == DataType.DOUBLE) {
+            double[] src = b.scatterIn64(rows * d);
+            double[] acc = b.scatterOut64(v * d);
+            dr.data().asNioDouble().get(src, 0, rows * d);
+            java.util.Arrays.fill(acc, 0);
+            for (int r = 0; r < rows; r++) {
+                int to = b.tokens[r] * d;
+                int from = r * d;
+                for (int c = 0; c < d; c++) {
+                    acc[to + c] += src[from + c];
+                }
+            }
+            into.data().asNioDouble().put(acc, 0, v * d);
+        } else {
+            float[] src = b.scatterIn32(rows * d);
+            float[] acc = b.scatterOut32(v * d);
+            dr.data().asNioFloat().get(src, 0, rows * d);
+            java.util.Arrays.fill(acc, 0);
+            for (int r = 0; r < rows; r++) {
+                int to = b.tokens[r] * d;
+                int from = r * d;
+                for (int c = 0; c < d; c++) {
+                    acc[to + c] += src[from + c];
+                }
+            }
+            into.data().asNioFloat().put(acc, 0, v * d);
+        }
+        if (embedScale != 1) {
+            into.muli(embedScale);
+        }
     }
 
     private void blockBackward(Block blk, Buffers b) {
