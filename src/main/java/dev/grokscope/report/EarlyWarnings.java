@@ -3,6 +3,7 @@ package dev.grokscope.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.grokscope.BadInputException;
 import dev.grokscope.config.ConfigLoader;
+import dev.grokscope.results.RunDirectory;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.warn.MetricWarning;
 import dev.grokscope.warn.SpectralWarning;
@@ -208,19 +209,13 @@ public final class EarlyWarnings {
         return n == null ? d.toString() : n.toString();
     }
 
-    /** The sweep's run ids in plan order, then any other directory under runs/ (sorted). */
+    /**
+     * The sweep's run ids as its report lists them ({@link SweepData}: plan order, then any other run
+     * directory, not the attempts moved aside), those with a directory.
+     */
     private static List<String> runIds(Path sweep) {
-        Set<String> ids = new LinkedHashSet<>();
-        SweepData.read(sweep).runs().forEach(r -> ids.add(r.id()));
         Path runs = sweep.resolve("runs");
-        if (Files.isDirectory(runs)) {
-            try (Stream<Path> s = Files.list(runs)) {
-                s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(ids::add);
-            } catch (IOException e) {
-                throw new BadInputException(runs + ": cannot be listed (" + e.getMessage() + ")");
-            }
-        }
-        ids.removeIf(id -> !Files.isDirectory(runs.resolve(id)));
-        return List.copyOf(ids);
+        return SweepData.read(sweep).runs().stream().map(SweepData.Run::id)
+                .filter(id -> Files.isDirectory(runs.resolve(id))).toList();
     }
 }

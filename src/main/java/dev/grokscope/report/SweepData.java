@@ -180,7 +180,8 @@ public record SweepData(Path dir, String sweepYaml, List<String> axes, List<Run>
             return List.of();
         }
         try (Stream<Path> s = Files.list(runs)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(id -> !RunDirectory.isMovedAside(id)).sorted().toList(); // earlier attempts, kept aside
         } catch (IOException e) {
             return List.of();
         }

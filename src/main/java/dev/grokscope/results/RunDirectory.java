@@ -78,6 +78,14 @@ public record RunDirectory(Path root) {
         }
     }
 
+    /** What {@link #moveAside} puts between a directory's name and the time it was moved. */
+    public static final String MOVED_ASIDE = ".replaced-";
+
+    /** Whether {@code name} is that of a directory {@link #moveAside} moved aside (an earlier attempt, kept). */
+    public static boolean isMovedAside(String name) {
+        return name.contains(MOVED_ASIDE);
+    }
+
     /**
      * Moves a run directory aside ({@code <dir>.replaced-<time>}) rather than deleting it, so that no result
      * is ever lost: for {@code run --force} and a sweep's restarted point. Returns where it went, or null
@@ -88,9 +96,9 @@ public record RunDirectory(Path root) {
             return null;
         }
         String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp);
+        Path aside = dir.resolveSibling(dir.getFileName() + MOVED_ASIDE + stamp);
         for (int i = 2; Files.exists(aside); i++) {
-            aside = dir.resolveSibling(dir.getFileName() + ".replaced-" + stamp + "-" + i);
+            aside = dir.resolveSibling(dir.getFileName() + MOVED_ASIDE + stamp + "-" + i);
         }
         Files.move(dir, aside);
         return aside;

@@ -66,6 +66,7 @@ class EarlyWarningsTest {
         copy(GROKKING, sweep.resolve("runs").resolve("b"));
         copy(NOT_GROKKING, sweep.resolve("runs").resolve("a"));
         Files.writeString(sweep.resolve("runs").resolve("b.log"), "not a run\n");
+        copy(GROKKING, sweep.resolve("runs").resolve("b.replaced-20261201-173232")); // an earlier attempt, kept
         List<Row> rows = EarlyWarnings.evaluate(List.of(sweep));
         assertEquals(List.of("sweep/a", "sweep/b"), rows.stream().map(Row::run).toList());
         assertEquals(Outcome.HIT, rows.get(1).scored(Rule.SPECTRAL).outcome());
