@@ -3,16 +3,17 @@ package dev.grokscope.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.grokscope.BadInputException;
 import dev.grokscope.backend.Backend;
-import dev.grokscope.state.Line;
-import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.report.InterventionFigures;
 import dev.grokscope.report.XYFigure;
 import dev.grokscope.results.AtomicFiles;
 import dev.grokscope.results.Json;
 import dev.grokscope.results.RunDirectory;
+import dev.grokscope.state.Line;
+import dev.grokscope.state.ModeConnectivity;
 import dev.grokscope.state.Parent;
 import dev.grokscope.state.RunStates;
 import dev.grokscope.state.State;
+import dev.grokscope.state.StateEvaluator;
 import dev.grokscope.sweep.SweepDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +36,8 @@ import java.util.stream.Stream;
  * {@code grokscope lmc BRANCH_RUN|SWEEP_DIR...}: linear mode connectivity of branches (Frankle et al.
  * 2020; Yunis et al. 2024). Branch runs ({@code run --from}) are grouped by their parent state (trunk
  * run and epoch, from run.json); for every group, every pair of the branches' final states is
- * interpolated ({@link Line}) on the first branch's split -> {@code lmc.csv}: one row per pair with the
+ * interpolated ({@link Line}) on the first branch's split, and {@link ModeConnectivity} averages them per
+ * branch epoch -> {@code lmc.csv}: one row per pair with the
  * trunk (its directory name, so that the table holds no machine paths),
  * branch epoch, loss barriers, error instabilities, endpoint accuracies and the top-10 SVA of every
  * weight matrix; {@code lmc.json} with the means per branch epoch; figures of barrier and instability
@@ -134,46 +136,39 @@ public final class LmcCommand implements Callable<Integer> {
                 "a_val_accuracy", "b_train_accuracy", "b_val_accuracy"));
         matrices.forEach(m -> columns.add("sva_" + m));
         Tables.Table t = new Tables.Table(columns);
-        Map<Integer, double[]> sums = new TreeMap<>(); // epoch -> barrier val, barrier train, instability val, n, sva...
+        ModeConnectivity lmc = new ModeConnectivity(matrices);
         for (List<Branch> g : groups.values()) {
             for (int i = 0; i < g.size(); i++) {
                 for (int j = i + 1; j < g.size(); j++) {
                     Branch a = g.get(i);
                     Branch b = g.get(j);
                     Line line = Line.scan(ev, finals.get(a), a.run().toString(), finals.get(b), points);
-                    List<Object> row = new ArrayList<>(List.of(Path.of(a.parent().trunk()).getFileName().toString(),
-                            a.epoch(), a.run().getFileName().toString(), b.run().getFileName().toString(),
-                            line.lossBarrierTrain(), line.lossBarrierVal(), line.errorInstabilityTrain(),
-                            line.errorInstabilityVal(), line.first().trainAccuracy(), line.first().valAccuracy(),
-                            line.last().trainAccuracy(), line.last().valAccuracy()));
-                    double[] s = sums.computeIfAbsent(a.epoch(), k -> new double[4 + matrices.size()]);
-                    s[0] += line.lossBarrierVal();
-                    s[1] += line.lossBarrierTrain();
-                    s[2] += line.errorInstabilityVal();
-                    s[3] += 1;
-                    for (int m = 0; m < matrices.size(); m++) {
-                        row.add(line.sva().get(matrices.get(m)));
-                        s[4 + m] += line.sva().get(matrices.get(m));
-                    }
-                    t.add(row.toArray());
+                    lmc.add(new ModeConnectivity.Pair(Path.of(a.parent().trunk()).getFileName().toString(), a.epoch(),
+                            a.run().getFileName().toString(), b.run().getFileName().toString(), line));
                 }
             }
         }
+        for (ModeConnectivity.Pair p : lmc.pairs()) {
+            Line line = p.line();
+            List<Object> row = new ArrayList<>(List.of(p.trunk(), p.branchEpoch(), p.a(), p.b(),
+                    line.lossBarrierTrain(), line.lossBarrierVal(), line.errorInstabilityTrain(),
+                    line.errorInstabilityVal(), line.first().trainAccuracy(), line.first().valAccuracy(),
+                    line.last().trainAccuracy(), line.last().valAccuracy()));
+            matrices.forEach(m -> row.add(line.sva().get(m)));
+            t.add(row.toArray());
+        }
+        List<ModeConnectivity.EpochMeans> means = lmc.byBranchEpoch();
         List<Map<String, Object>> byEpoch = new ArrayList<>();
-        sums.forEach((e, s) -> {
+        for (ModeConnectivity.EpochMeans e : means) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("branch_epoch", e);
-            m.put("pairs", (int) s[3]);
-            m.put("mean_loss_barrier_val", s[0] / s[3]);
-            m.put("mean_loss_barrier_train", s[1] / s[3]);
-            m.put("mean_error_instability_val", s[2] / s[3]);
-            Map<String, Double> sva = new LinkedHashMap<>();
-            for (int k = 0; k < matrices.size(); k++) {
-                sva.put(matrices.get(k), s[4 + k] / s[3]);
-            }
-            m.put("mean_sva_top10", sva);
+            m.put("branch_epoch", e.branchEpoch());
+            m.put("pairs", e.pairs());
+            m.put("mean_loss_barrier_val", e.lossBarrierVal());
+            m.put("mean_loss_barrier_train", e.lossBarrierTrain());
+            m.put("mean_error_instability_val", e.errorInstabilityVal());
+            m.put("mean_sva_top10", e.sva());
             byEpoch.add(m);
-        });
+        }
         Files.createDirectories(dir);
         for (String f : List.of(CSV, JSON)) {
             OutputFiles.clear(dir.resolve(f));
@@ -184,22 +179,22 @@ public final class LmcCommand implements Callable<Integer> {
         summary.put("evaluated_on", "the split of the first branch of each pair (branches share their parent's split)");
         summary.put("by_branch_epoch", byEpoch);
         AtomicFiles.writeString(dir.resolve(JSON), t.json(summary) + "\n");
-        InterventionFigures.write(dir, figures(sums, matrices));
-        System.err.println("grokscope: lmc: " + t.rows().size() + " pairs at " + sums.size() + " branch epochs -> "
+        InterventionFigures.write(dir, figures(means, matrices));
+        System.err.println("grokscope: lmc: " + t.rows().size() + " pairs at " + means.size() + " branch epochs -> "
                 + dir.resolve(CSV));
         System.out.print(t.csv());
         return 0;
     }
 
-    private static List<XYFigure> figures(Map<Integer, double[]> sums, List<String> matrices) {
-        double[] x = sums.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
-        double[][] y = new double[3 + matrices.size()][x.length];
-        int i = 0;
-        for (double[] s : sums.values()) {
-            for (int k = 0; k < y.length; k++) {
-                y[k][i] = s[k < 3 ? k : k + 1] / s[3];
-            }
-            i++;
+    private static List<XYFigure> figures(List<ModeConnectivity.EpochMeans> means, List<String> matrices) {
+        double[] x = means.stream().mapToDouble(ModeConnectivity.EpochMeans::branchEpoch).toArray();
+        double[][] y = new double[3 + matrices.size()][];
+        y[0] = means.stream().mapToDouble(ModeConnectivity.EpochMeans::lossBarrierVal).toArray();
+        y[1] = means.stream().mapToDouble(ModeConnectivity.EpochMeans::lossBarrierTrain).toArray();
+        y[2] = means.stream().mapToDouble(ModeConnectivity.EpochMeans::errorInstabilityVal).toArray();
+        for (int m = 0; m < matrices.size(); m++) {
+            String name = matrices.get(m);
+            y[3 + m] = means.stream().mapToDouble(e -> e.sva().get(name)).toArray();
         }
         String[] colors = {"#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
         XYFigure barrier = new XYFigure.Builder("lmc_barrier", "Linear mode connectivity of branches")
@@ -216,7 +211,10 @@ public final class LmcCommand implements Callable<Integer> {
         return List.of(barrier, sva.build());
     }
 
-    /** The branch runs an input names: a branch run, or every branch run of a sweep's runs/. */
+    /**
+     * The branch runs an input names: a branch run, or every branch run of a sweep's runs/ (not the
+     * attempts a sweep moved aside).
+     */
     private static List<Branch> branches(Path p) throws IOException {
         if (Files.isRegularFile(p.resolve(RunDirectory.CONFIG))) {
             return List.of(branch(p));
@@ -227,7 +225,8 @@ public final class LmcCommand implements Callable<Integer> {
         }
         List<Branch> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(runs)) {
-            for (Path r : s.filter(r -> Files.isRegularFile(r.resolve(RunDirectory.CONFIG))).sorted().toList()) {
+            for (Path r : s.filter(r -> Files.isRegularFile(r.resolve(RunDirectory.CONFIG)))
+                    .filter(r -> !RunDirectory.isMovedAside(r.getFileName().toString())).sorted().toList()) {
                 out.add(branch(r));
             }
         }
