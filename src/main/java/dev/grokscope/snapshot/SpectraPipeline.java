@@ -67,12 +67,11 @@ public final class SpectraPipeline {
     private final SnapshotAnalysis analysis;
     private final VectorFilesSink vectors;
     private final List<SnapshotSink> sinks = new ArrayList<>();
-    private static final String ANALYSIS_THREADS = "grokscope-spectra-analysis";
     private final Schedule schedule;
     private final ExecutorService worker;
     private final ExecutorService analysers;
-    /** The pipeline's own threads, whose CPU time and allocations {@link Meter} counts. */
-    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The analysis threads of {@link Schedule#ALL_CORES}, whose CPU time and allocations {@link Meter} counts. */
+    private final List<Thread> analysisThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Future<?> pending;
     private SnapshotSink.Resume resume = SnapshotSink.Resume.NONE;
     private boolean opened;
@@ -105,18 +104,20 @@ public final class SpectraPipeline {
         sinks.add(vectors);
         sinks.addAll(extraSinks);
         sinks.add(new EpochsSink(dir.spectra().resolve(RunDirectory.EPOCHS)));
-        this.worker = schedule == Schedule.INLINE ? null : Executors.newSingleThreadExecutor(daemons("grokscope-spectra"));
+        this.worker = schedule == Schedule.INLINE ? null : Executors.newSingleThreadExecutor(daemons("grokscope-spectra", null));
         this.analysers = schedule != Schedule.ALL_CORES ? null
-                : Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), daemons(ANALYSIS_THREADS));
+                : Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), daemons("grokscope-spectra-analysis", analysisThreads));
     }
 
-    /** Daemon threads named {@code name-1}, {@code name-2}, ..; each one started is added to {@link #threads}. */
-    private java.util.concurrent.ThreadFactory daemons(String name) {
+    /** Daemon threads named {@code name-1}, {@code name-2}, ..; each one started is added to {@code started} if given. */
+    private static java.util.concurrent.ThreadFactory daemons(String name, List<Thread> started) {
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
-            threads.add(t);
+            if (started != null) {
+                started.add(t);
+            }
             return t;
         };
     }
@@ -312,24 +313,16 @@ public final class SpectraPipeline {
 
         private long cpu() {
             long sum = THREADS.getCurrentThreadCpuTime();
-            if (analysers != null) {
-                for (Thread t : threads) {
-                    if (t != Thread.currentThread() && t.getName().startsWith(ANALYSIS_THREADS)) {
-                        sum += Math.max(0, THREADS.getThreadCpuTime(t.getId()));
-                    }
-                }
+            for (Thread t : analysisThreads) {
+                sum += Math.max(0, THREADS.getThreadCpuTime(t.getId()));
             }
             return sum;
         }
 
         private long allocatedBytes() {
             long sum = THREADS.getCurrentThreadAllocatedBytes();
-            if (analysers != null) {
-                for (Thread t : threads) {
-                    if (t != Thread.currentThread() && t.getName().startsWith(ANALYSIS_THREADS)) {
-                        sum += Math.max(0, THREADS.getThreadAllocatedBytes(t.getId()));
-                    }
-                }
+            for (Thread t : analysisThreads) {
+                sum += Math.max(0, THREADS.getThreadAllocatedBytes(t.getId()));
             }
             return sum;
         }
