@@ -28,6 +28,12 @@ public final class Trainer {
     private final INDArray trainY;
     private final long shuffleSeed;
     private final NativeMemory nativeMemory = NativeMemory.fromSystemProperty();
+    /**
+     * Per minibatch length, the features and targets arrays each step's rows are gathered into: a step
+     * allocates no native memory for its batch (a new batch each step was ~0.8 MB of native garbage per
+     * step of the Power config, freed only by a collection).
+     */
+    private final java.util.Map<Integer, INDArray[]> minibatches = new java.util.HashMap<>();
 
     public Trainer(Network network, Split split, TrainingSpec spec, long shuffleSeed, List<TrainingListener> listeners) {
         this.network = network;
@@ -143,14 +149,25 @@ public final class Trainer {
             network.step(trainX, trainY);
             return;
         }
-        int[] order = Split.permutation(n, new SplittableRandom(shuffleSeed ^ (0x9E3779B97F4A7C15L * epoch)));
+        int[] order = batchOrder(shuffleSeed, epoch, n);
         for (int start = 0; start < n; start += batch) {
             int len = Math.min(batch, n - start);
             int[] idx = new int[len];
             System.arraycopy(order, start, idx, 0, len);
-            network.step(Nd4j.pullRows(trainX, 1, idx), Nd4j.pullRows(trainY, 1, idx));
+            INDArray[] b = minibatches.computeIfAbsent(len, k -> new INDArray[] {
+                Nd4j.create(trainX.dataType(), k, trainX.columns()), Nd4j.create(trainY.dataType(), k, trainY.columns())});
+            Nd4j.pullRows(trainX, b[0], 1, idx);
+            Nd4j.pullRows(trainY, b[1], 1, idx);
+            // a new array object over the refilled buffer: networks may cache what they decode from an
+            // array by its identity (the kernels' tokens), and this one's content is new
+            network.step(Nd4j.create(b[0].data(), b[0].shape()), Nd4j.create(b[1].data(), b[1].shape()));
             nativeMemory.tick();
         }
+    }
+
+    /** The order of the training examples in the minibatches of {@code epoch}: a function of the seed and the epoch only. */
+    static int[] batchOrder(long shuffleSeed, int epoch, int n) {
+        return Split.permutation(n, new SplittableRandom(shuffleSeed ^ (0x9E3779B97F4A7C15L * epoch)));
     }
 
     private Evaluation evaluate(TrainingContext ctx) {
