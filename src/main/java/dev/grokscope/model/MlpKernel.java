@@ -89,6 +89,7 @@ final class MlpKernel {
         final INDArray a;        // [n] int indices of x's first token, and of the second plus p
         final INDArray b;
         final INDArray scatter;  // [2p, w0] the first layer's weight gradient, c order
+        final RowScatter rowScatter = new RowScatter();
         int[] tokenA;            // a and p + b per example, for the scatter-add
         int[] tokenB;
         final INDArray[] pre;
@@ -253,52 +254,11 @@ final class MlpKernel {
 
     /**
      * {@code x^T delta} for the one-hot x: row r of the result is the sum of the rows of delta whose
-     * example has token a = r or p + b = r, added in example order. A loop over the native buffers:
-     * M2.1's {@code unsorted_segment_sum} op leaked a copy of its input (~9 MB per call here).
+     * example has token a = r or p + b = r, added in example order ({@link RowScatter}).
      */
     private INDArray scatterAdd(INDArray delta, Buffers buf) {
-        int n = (int) delta.rows();
-        int w = (int) delta.columns();
-        INDArray src = delta.ordering() == 'c' && delta.elementWiseStride() == 1 ? delta : delta.dup('c');
-        INDArray out = buf.scatter;
-        int[] a = buf.tokenA;
-        int[] b = buf.tokenB;
-        if (t == DataType.DOUBLE) {
-            java.nio.DoubleBuffer in = doubles(src);
-            java.nio.DoubleBuffer o = doubles(out);
-            int base = (int) src.offset();
-            for (int i = 0; i < o.capacity(); i++) {
-                o.put(i, 0);
-            }
-            for (int e = 0; e < n; e++) {
-                int ra = a[e] * w;
-                int rb = b[e] * w;
-                int row = base + e * w;
-                for (int c = 0; c < w; c++) {
-                    double v = in.get(row + c);
-                    o.put(ra + c, o.get(ra + c) + v);
-                    o.put(rb + c, o.get(rb + c) + v);
-                }
-            }
-        } else {
-            java.nio.FloatBuffer in = floats(src);
-            java.nio.FloatBuffer o = floats(out);
-            int base = (int) src.offset();
-            for (int i = 0; i < o.capacity(); i++) {
-                o.put(i, 0f);
-            }
-            for (int e = 0; e < n; e++) {
-                int ra = a[e] * w;
-                int rb = b[e] * w;
-                int row = base + e * w;
-                for (int c = 0; c < w; c++) {
-                    float v = in.get(row + c);
-                    o.put(ra + c, o.get(ra + c) + v);
-                    o.put(rb + c, o.get(rb + c) + v);
-                }
-            }
-        }
-        return out;
+        buf.rowScatter.scatterAdd(delta, buf.scatter, buf.tokenA, buf.tokenB);
+        return buf.scatter;
     }
 
     private final Map<Integer, Map<String, INDArray>> views = new LinkedHashMap<>();

@@ -345,10 +345,7 @@ final class TransformerKernel {
         INDArray dLastOut;     // [n, d] pre only (else dFin)
         INDArray[] dStream;    // dStream[i]: gradient into block i's input [3n, d]
         INDArray source;       // the features array the tokens were read from
-        private double[] in64;  // embedGradient's copies, made on first use
-        private double[] out64;
-        private float[] in32;
-        private float[] out32;
+        final RowScatter scatter = new RowScatter(); // the embedding's gradient
 
         Buffers(int n) {
             this.n = n;
@@ -368,22 +365,6 @@ final class TransformerKernel {
                 ones1 = Nd4j.ones(t, 1, n);
                 ones3 = Nd4j.ones(t, 1, 3L * n);
             }
-        }
-
-        double[] scatterIn64(int size) {
-            return in64 != null ? in64 : (in64 = new double[size]);
-        }
-
-        double[] scatterOut64(int size) {
-            return out64 != null ? out64 : (out64 = new double[size]);
-        }
-
-        float[] scatterIn32(int size) {
-            return in32 != null ? in32 : (in32 = new float[size]);
-        }
-
-        float[] scatterOut32(int size) {
-            return out32 != null ? out32 : (out32 = new float[size]);
         }
 
         void ensureBackward() {
@@ -574,41 +555,9 @@ final class TransformerKernel {
         embedGradient(b, dr, grads.get("embed.W_E"));
     }
 
-    /**
-     * {@code gW_E = s x^T dr} for the one-hot x: row r is s times the sum, in row order, of the rows of dr
-     * whose token is r. A loop over copies of the two buffers: the dense product reads the [3n, V]
-     * one-hot matrix and costs as much as an attention projection; M2.1's segment-sum op leaks a copy of
-     * its input (MlpKernel).
-     */
+    /** {@code gW_E = s x^T dr} for the one-hot x: row r is s times the sum, in row order, of the rows of dr whose token is r. */
     private void embedGradient(Buffers b, INDArray dr, INDArray into) {
-        int rows = 3 * b.n;
-        if (t == DataType.DOUBLE) {
-            double[] src = b.scatterIn64(rows * d);
-            double[] acc = b.scatterOut64(v * d);
-            dr.data().asNioDouble().get(src, 0, rows * d);
-            java.util.Arrays.fill(acc, 0);
-            for (int r = 0; r < rows; r++) {
-                int to = b.tokens[r] * d;
-                int from = r * d;
-                for (int c = 0; c < d; c++) {
-                    acc[to + c] += src[from + c];
-                }
-            }
-            into.data().asNioDouble().put(acc, 0, v * d);
-        } else {
-            float[] src = b.scatterIn32(rows * d);
-            float[] acc = b.scatterOut32(v * d);
-            dr.data().asNioFloat().get(src, 0, rows * d);
-            java.util.Arrays.fill(acc, 0);
-            for (int r = 0; r < rows; r++) {
-                int to = b.tokens[r] * d;
-                int from = r * d;
-                for (int c = 0; c < d; c++) {
-                    acc[to + c] += src[from + c];
-                }
-            }
-            into.data().asNioFloat().put(acc, 0, v * d);
-        }
+        b.scatter.scatterAdd(dr, into, b.tokens);
         if (embedScale != 1) {
             into.muli(embedScale);
         }
