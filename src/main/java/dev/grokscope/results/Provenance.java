@@ -3,15 +3,13 @@ package dev.grokscope.results;
 import dev.grokscope.backend.Backend;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Properties;
 
 /** Where, with what and from which code a run was made: the provenance part of run.json. */
 public final class Provenance {
@@ -21,9 +19,9 @@ public final class Provenance {
     public static Map<String, Object> collect(Backend.Info backend, List<String> command) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("grokscope_version", version());
-        m.put("git_commit", git("rev-parse", "HEAD"));
-        String dirty = git("status", "--porcelain", "--untracked-files=no");
-        m.put("git_dirty", dirty == null ? null : !dirty.isBlank());
+        BuildCommit build = buildCommit();
+        m.put("git_commit", build.commit());
+        m.put("git_dirty", build.dirty());
         m.put("command", command);
         m.put("host", host());
         m.put("user", System.getProperty("user.name"));
@@ -66,37 +64,31 @@ public final class Provenance {
         }
     }
 
-    /** The source checkout the code came from: grokscope.home (set by the launcher) or the working directory. */
-    private static Path home() {
-        String h = System.getProperty("grokscope.home");
-        return Path.of(h != null ? h : ".").toAbsolutePath().normalize();
+    /**
+     * The commit the running code was built from and whether its tree had uncommitted changes then: the
+     * {@code git.properties} that the build writes into the jar (git-commit-id-maven-plugin). Not the
+     * checkout the jar is started from, which may have moved on since the build. Both null for code
+     * built outside a git checkout.
+     */
+    static BuildCommit buildCommit() {
+        Properties props = new Properties();
+        try (InputStream in = Provenance.class.getResourceAsStream(GIT_PROPERTIES)) {
+            if (in == null) {
+                return new BuildCommit(null, null);
+            }
+            props.load(in);
+        } catch (IOException e) {
+            return new BuildCommit(null, null);
+        }
+        String commit = props.getProperty("git.commit.id");
+        String dirty = props.getProperty("git.dirty");
+        return new BuildCommit(commit == null || commit.isBlank() ? null : commit,
+                dirty == null || dirty.isBlank() ? null : Boolean.valueOf(dirty));
     }
 
-    private static String git(String... args) {
-        Path home = home();
-        if (!Files.exists(home.resolve(".git"))) {
-            return null;
-        }
-        try {
-            String[] cmd = new String[args.length + 3];
-            cmd[0] = "git";
-            cmd[1] = "-C";
-            cmd[2] = home.toString();
-            System.arraycopy(args, 0, cmd, 3, args.length);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return null;
-            }
-            return new String(out, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+    private static final String GIT_PROPERTIES = "/dev/grokscope/git.properties";
+
+    record BuildCommit(String commit, Boolean dirty) {
     }
 
     public static String now() {

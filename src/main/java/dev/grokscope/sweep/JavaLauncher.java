@@ -43,7 +43,7 @@ public final class JavaLauncher {
     }
 
     /**
-     * {@code java RUN_OPTIONS [inherited] -Dgrokscope.home=HOME [-Dgrokscope.gcSeconds=S] -cp CP [jvmArgs]
+     * {@code java RUN_OPTIONS [inherited] [-Dgrokscope.gcSeconds=S] -cp CP [jvmArgs]
      * dev.grokscope.cli.Main args...}: the heap, stack and {@code -XX:} options this JVM was started with
      * ({@code GROKSCOPE_JAVA_OPTS}) are passed on, as is {@code grokscope.gcSeconds} when this process has it.
      */
@@ -51,10 +51,6 @@ public final class JavaLauncher {
         List<String> c = new ArrayList<>(List.of(java()));
         c.addAll(RUN_OPTIONS);
         c.addAll(inheritedOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        // Runs start in their sweep directory; provenance (git commit) must still come from the checkout
-        // that this process was started in or from.
-        String home = System.getProperty("grokscope.home", System.getProperty("user.dir"));
-        c.add("-Dgrokscope.home=" + Path.of(home).toAbsolutePath().normalize());
         for (String property : List.of(NativeMemory.PROPERTY, Backend.OP_THREADS)) {
             String value = System.getProperty(property);
             if (value != null) { // points collect and thread as this process was told to
