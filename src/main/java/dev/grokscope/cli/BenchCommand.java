@@ -105,6 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         msPerStep.put("mean", Arrays.stream(ms).average().orElse(Double.NaN));
         msPerStep.put("min", Arrays.stream(ms).min().orElse(Double.NaN));
         out.put("ms_per_step", msPerStep);
+        out.put("step_ms", Arrays.stream(ms).map(t -> Math.round(t * 1000) / 1000.0).toArray()); // in order
         out.put("cpu_ms_per_step", cpuMsPerStep); // process CPU time (all threads): less sensitive to a busy machine
         out.put("val_output_ms", evalMs);
         Map<String, Object> rss = new LinkedHashMap<>();

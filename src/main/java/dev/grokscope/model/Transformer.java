@@ -92,7 +92,7 @@ public final class Transformer implements Network {
     private final TransformerKernel kernel;
 
     private Transformer(SameDiff sd, TransformerSpec spec, int p, DataType dtype,
-                        Map<String, INDArray> params, OptimizerSpec opt, TransformerKernel kernel) {
+                        Map<String, INDArray> params, DecoupledOptimizer optimizer, TransformerKernel kernel) {
         this.kernel = kernel;
         this.sd = sd;
         this.spec = spec;
@@ -100,10 +100,14 @@ public final class Transformer implements Network {
         this.dtype = dtype;
         this.params = Collections.unmodifiableMap(params);
         this.paramNames = List.copyOf(params.keySet());
-        Set<String> decayed = params.entrySet().stream()
+        this.optimizer = optimizer;
+    }
+
+    /** The parameters weight decay applies to: all, or with {@code decayBiases = false} those of rank >= 2. */
+    private static Set<String> decayed(Map<String, INDArray> params, OptimizerSpec opt) {
+        return params.entrySet().stream()
                 .filter(e -> opt.decayBiases() || e.getValue().rank() >= 2)
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
-        this.optimizer = new DecoupledOptimizer(opt, this.params, decayed);
     }
 
     /** How a step is computed. */
@@ -125,11 +129,13 @@ public final class Transformer implements Network {
         DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         Graph g = new Graph(spec, p, dtype, initSeed);
         g.build();
-        TransformerKernel kernel = path == Path.KERNEL ? new TransformerKernel(spec, p, dtype, g.params, g.fixedPositions) : null;
+        DecoupledOptimizer optimizer = new DecoupledOptimizer(opt, g.params, decayed(g.params, opt));
+        TransformerKernel kernel = path == Path.KERNEL
+                ? new TransformerKernel(spec, p, dtype, g.params, g.fixedPositions, optimizer.gradients()) : null;
         if (kernel == null) {
             createGradientsQuietly(g.sd);
         }
-        return new Transformer(g.sd, spec, p, dtype, g.params, opt, kernel);
+        return new Transformer(g.sd, spec, p, dtype, g.params, optimizer, kernel);
     }
 
     /**

@@ -16,6 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,7 +76,8 @@ final class TransformerKernel {
     private final DataType t;
     private final Map<String, INDArray> w;
     private final INDArray pos;
-    private final Map<String, INDArray> grads = new LinkedHashMap<>();
+    /** Where the backward pass writes each parameter's gradient: the optimiser's slices. */
+    private final Map<String, INDArray> grads;
     /** Buffers by batch size, least recently used first: training batches and evaluation chunks. */
     private final Map<Integer, Buffers> buffers = new LinkedHashMap<>(8, 0.75f, true);
     /** Training batch, its remainder, evaluation chunk and its remainder: the sizes a run cycles through. */
@@ -93,7 +95,12 @@ final class TransformerKernel {
     /** One workspace per thread, shared by every kernel on it (it is reset after each pass). */
     private static final String SCRATCH_ID = "grokscope-kernel";
 
-    TransformerKernel(TransformerSpec spec, int p, DataType t, Map<String, INDArray> params, INDArray fixedPositions) {
+    /**
+     * The kernel for {@code params}; {@code gradients} holds an array of each parameter's shape that the
+     * backward pass overwrites (the optimiser's, so that a step copies nothing).
+     */
+    TransformerKernel(TransformerSpec spec, int p, DataType t, Map<String, INDArray> params, INDArray fixedPositions,
+                      Map<String, INDArray> gradients) {
         this.d = spec.dModel();
         this.h = spec.nHeads();
         this.dh = spec.dHead();
@@ -110,9 +117,16 @@ final class TransformerKernel {
         this.t = t;
         this.w = params;
         this.pos = learnedPos ? params.get("embed.W_pos") : fixedPositions;
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            params.forEach((name, arr) -> grads.put(name, arr.ulike()));
+        if (!gradients.keySet().equals(params.keySet())) {
+            throw new IllegalArgumentException("one gradient array per parameter: " + gradients.keySet() + " vs " + params.keySet());
         }
+        params.forEach((name, arr) -> {
+            if (!Arrays.equals(arr.shape(), gradients.get(name).shape())) {
+                throw new IllegalArgumentException(name + ": gradient shape " + Arrays.toString(gradients.get(name).shape())
+                        + " for a parameter of " + Arrays.toString(arr.shape()));
+            }
+        });
+        this.grads = gradients;
     }
 
     /** Logits [n, p] at the last position (a buffer: copy it before the next call). */
@@ -123,8 +137,8 @@ final class TransformerKernel {
     }
 
     /**
-     * Gradients of the mean cross-entropy against one-hot {@code targets}, by parameter name; arrays owned
-     * by the kernel (valid until the next call).
+     * Gradients of the mean cross-entropy against one-hot {@code targets}, by parameter name: the arrays
+     * given at construction (valid until the next call).
      */
     Map<String, INDArray> gradients(INDArray features, INDArray targets) {
         try (MemoryWorkspace ignored = scratch()) {
