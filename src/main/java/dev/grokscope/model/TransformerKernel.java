@@ -46,7 +46,9 @@ import java.util.Map;
  * the loss, so the last block computes its queries, attention output, MLP and LayerNorms after
  * attention at that position only ({@code R_q} = R_2; keys and values at all three); earlier blocks
  * feed every position of the next one and compute all three (queries at position j see keys 0..j).
- * For one block this is Nanda's model at ~2.3x fewer FLOPs than the full computation. The backward
+ * For one block this is Nanda's model at ~2.3x fewer FLOPs than the full computation. The first
+ * block's input rows take only T (p + 1) distinct values, so its LN1 and projections run on tables of
+ * those rows ({@link TokenTables}) when the batch has more rows than that. The backward
  * pass is the chain rule of these lines in reverse (softmax: dS = A (dA - sum_k A_k dA_k); LayerNorm:
  * dx = rstd (dy w - mean(dy w) - x^ mean(dy w x^))).
  *
@@ -240,10 +242,88 @@ final class TransformerKernel {
         }
     }
 
+    /**
+     * The first block's attention inputs as functions of (position, token). Its input row is
+     * {@code s W_E[token] + W_pos[position]}, one of T (p + 1) distinct rows, so LN1 and the query, key
+     * and value projections are computed once per distinct row (tables of T (p + 1) rows) and gathered
+     * per example; their gradients are scatter-added back into the tables, and the weight gradients and
+     * the gradient into the embedding are taken there (the sum over the rows of one token is the sum
+     * over its table row: LN1's backward pass is linear in dy). Used where the tables are smaller than
+     * the batch's rows (p + 1 < n): on Nanda's full batch 3 x 114 rows instead of 3 x 3,830.
+     */
+    private final class TokenTables {
+        final int rows = T * v;
+        final INDArray r;          // [T v, d]: row j v + tok = s W_E[tok] + W_pos[j]
+        final INDArray[] rBlock;   // position j's v rows of r
+        final Ln ln1;              // pre: over r
+        final INDArray in;         // ln1.y (pre) or r
+        final INDArray q;          // [T v, hd], scaled by c
+        final INDArray k;
+        final INDArray val;
+        final int[] rowIdx;        // [3n] table row of each row of the batch
+        final int[] queryIdx;      // table row of each query row
+        INDArray dq;               // backward, allocated by the first backward pass
+        INDArray dk;
+        INDArray dv;
+        INDArray dIn;              // [T v, d]
+        INDArray dR;               // LN1's dx (pre) or dIn
+        INDArray[] dRBlock;
+
+        TokenTables(String prefix, int n, int queryRows) {
+            long hd = (long) h * dh;
+            r = create(rows, d);
+            rBlock = new INDArray[T];
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                for (int j = 0; j < T; j++) {
+                    rBlock[j] = r.get(NDArrayIndex.interval((long) j * v, (long) (j + 1) * v), NDArrayIndex.all());
+                }
+            }
+            ln1 = norm == Norm.PRE ? new Ln(prefix + "ln1", rows) : null;
+            in = norm == Norm.PRE ? ln1.y : r;
+            q = create(rows, hd);
+            k = create(rows, hd);
+            val = create(rows, hd);
+            rowIdx = new int[3 * n];
+            queryIdx = new int[queryRows];
+        }
+
+        /** Table rows of the batch's rows from its tokens (position-major, as {@link Buffers#tokens}). */
+        void index(int[] tokens, int n, int[] queries) {
+            for (int j = 0; j < T; j++) {
+                for (int i = 0; i < n; i++) {
+                    rowIdx[j * n + i] = j * v + tokens[j * n + i];
+                }
+            }
+            for (int qi = 0; qi < queries.length; qi++) {
+                System.arraycopy(rowIdx, queries[qi] * n, queryIdx, qi * n, n);
+            }
+        }
+
+        void ensureBackward() {
+            if (dq != null) {
+                return;
+            }
+            long hd = (long) h * dh;
+            dq = create(rows, hd);
+            dk = create(rows, hd);
+            dv = create(rows, hd);
+            dIn = create(rows, d);
+            dR = norm == Norm.PRE ? create(rows, d) : dIn;
+            dRBlock = new INDArray[T];
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                for (int j = 0; j < T; j++) {
+                    dRBlock[j] = dR.get(NDArrayIndex.interval((long) j * v, (long) (j + 1) * v), NDArrayIndex.all());
+                }
+            }
+        }
+    }
+
     /** Activations and gradients of one block for one batch size. */
     private final class Block {
         final String prefix;
         final boolean last;
+        /** The first block's (position, token) tables, where they pay; null: every row projected. */
+        final TokenTables tables;
         /** Query positions: every one, or the last only (the shortcut). */
         final int[] queries;
         /** (query index, key position) pairs in the order of {@link #att}'s rows. */
@@ -302,9 +382,11 @@ final class TransformerKernel {
             long rq = (long) queries.length * n;
             this.in = in;
             this.inRows = last ? b.views.block(in, LAST) : in;
-            ln1 = norm == Norm.PRE ? new Ln(prefix + "ln1", 3L * n) : norm == Norm.POST ? new Ln(prefix + "ln1", rq) : null;
-            attIn = norm == Norm.PRE ? ln1.y : in;
-            qIn = last ? b.views.block(attIn, LAST) : attIn;
+            tables = i == 0 && T * v < 3 * n ? new TokenTables(prefix, n, (int) rq) : null;
+            ln1 = norm == Norm.PRE ? (tables == null ? new Ln(prefix + "ln1", 3L * n) : null)
+                    : norm == Norm.POST ? new Ln(prefix + "ln1", rq) : null;
+            attIn = tables != null ? null : norm == Norm.PRE ? ln1.y : in;
+            qIn = attIn == null ? null : last ? b.views.block(attIn, LAST) : attIn;
             q = create(rq, hd);
             k = create(3L * n, hd);
             val = create(3L * n, hd);
@@ -339,7 +421,10 @@ final class TransformerKernel {
             dk = create(3L * n, hd);
             dv = create(3L * n, hd);
             this.dIn = dIn;
-            dAttIn = norm == Norm.PRE ? create(3L * n, d) : dIn;
+            dAttIn = tables != null ? null : norm == Norm.PRE ? create(3L * n, d) : dIn;
+            if (tables != null) {
+                tables.ensureBackward();
+            }
         }
     }
 
@@ -355,6 +440,8 @@ final class TransformerKernel {
         final INDArray logits; // [n, p]
         final INDArray ones1;  // [1, n] and [1, 3n]: column sums as a matrix product (ND4J's sum(0) is slow)
         final INDArray ones3;
+        final INDArray onesTables; // [1, T v] and [1, v]: over the token tables and one position's rows
+        final INDArray onesVocab;
         INDArray dFin;         // [n, d]; allocated by the first backward pass, as are the next
         INDArray dLastOut;     // [n, d] pre only (else dFin)
         INDArray[] dStream;    // dStream[i]: gradient into block i's input [3n, d]
@@ -378,6 +465,8 @@ final class TransformerKernel {
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 ones1 = Nd4j.ones(t, 1, n);
                 ones3 = Nd4j.ones(t, 1, 3L * n);
+                onesTables = Nd4j.ones(t, 1, (long) T * v);
+                onesVocab = Nd4j.ones(t, 1, v);
             }
         }
 
@@ -398,8 +487,18 @@ final class TransformerKernel {
 
         /** {@code into = sum over rows of m}, into an array of m's width. */
         void columnSums(INDArray m, INDArray into) {
-            INDArray ones = m.rows() == n ? ones1 : ones3;
-            Nd4j.gemm(ones, m, into.reshape('c', 1, into.length()), false, false, 1, 0);
+            columnSums(m, into, false);
+        }
+
+        /** {@code into = sum over rows of m} or, accumulating, {@code into += } it. */
+        void columnSums(INDArray m, INDArray into, boolean accumulate) {
+            long rows = m.rows();
+            INDArray ones = rows == n ? ones1 : rows == 3L * n ? ones3 : rows == (long) T * v ? onesTables
+                    : rows == v ? onesVocab : null;
+            if (ones == null) {
+                throw new IllegalStateException("no ones vector for " + rows + " rows");
+            }
+            Nd4j.gemm(ones, m, into.reshape('c', 1, into.length()), false, false, 1, accumulate ? 1 : 0);
         }
     }
 
@@ -420,6 +519,10 @@ final class TransformerKernel {
                 for (int i = 0; i < buf.n; i++) {
                     buf.tokens[j * buf.n + i] = hot.getInt(i);
                 }
+            }
+            Block first = buf.blocks[0];
+            if (first.tables != null) {
+                first.tables.index(buf.tokens, buf.n, first.queries);
             }
             buf.source = features;
         }
@@ -450,12 +553,16 @@ final class TransformerKernel {
     private void blockForward(Block blk, Buffers b) {
         Views vw = b.views;
         String pre = blk.prefix;
-        if (norm == Norm.PRE) {
-            layerNorm(blk.ln1, blk.in);
+        if (blk.tables != null) {
+            tableProjections(blk);
+        } else {
+            if (norm == Norm.PRE) {
+                layerNorm(blk.ln1, blk.in);
+            }
+            Nd4j.gemm(blk.attIn, w.get(pre + "attn.W_K"), blk.k, false, false, 1, 0);
+            Nd4j.gemm(blk.attIn, w.get(pre + "attn.W_V"), blk.val, false, false, 1, 0);
+            Nd4j.gemm(blk.qIn, w.get(pre + "attn.W_Q"), blk.q, false, false, c, 0);
         }
-        Nd4j.gemm(blk.attIn, w.get(pre + "attn.W_K"), blk.k, false, false, 1, 0);
-        Nd4j.gemm(blk.attIn, w.get(pre + "attn.W_V"), blk.val, false, false, 1, 0);
-        Nd4j.gemm(blk.qIn, w.get(pre + "attn.W_Q"), blk.q, false, false, c, 0);
         INDArray tmp3 = Nd4j.create(t, (long) b.n * h, dh); // scratch
         for (int idx = 0; idx < blk.pairs.length; idx++) {
             int qi = blk.pairs[idx][0];
@@ -494,6 +601,27 @@ final class TransformerKernel {
         if (norm == Norm.POST) {
             layerNorm(blk.ln2, blk.u2);
         }
+    }
+
+    /** The first block's queries, keys and values: projected per (position, token), gathered per row. */
+    private void tableProjections(Block blk) {
+        TokenTables tt = blk.tables;
+        for (int j = 0; j < T; j++) { // the same operations as the embedding's rows (forwardPass)
+            tt.rBlock[j].assign(w.get("embed.W_E"));
+            if (embedScale != 1) {
+                tt.rBlock[j].muli(embedScale);
+            }
+            tt.rBlock[j].addiRowVector(pos.getRow(j));
+        }
+        if (norm == Norm.PRE) {
+            layerNorm(tt.ln1, tt.r);
+        }
+        Nd4j.gemm(tt.in, w.get(blk.prefix + "attn.W_K"), tt.k, false, false, 1, 0);
+        Nd4j.gemm(tt.in, w.get(blk.prefix + "attn.W_V"), tt.val, false, false, 1, 0);
+        Nd4j.gemm(tt.in, w.get(blk.prefix + "attn.W_Q"), tt.q, false, false, c, 0);
+        Nd4j.pullRows(tt.k, blk.k, 1, tt.rowIdx);
+        Nd4j.pullRows(tt.val, blk.val, 1, tt.rowIdx);
+        Nd4j.pullRows(tt.q, blk.q, 1, tt.queryIdx);
     }
 
     /**
@@ -560,18 +688,31 @@ final class TransformerKernel {
             blockBackward(b.blocks[i], b);
         }
         INDArray dr = b.dStream[0];
+        TokenTables tt = b.blocks[0].tables;
         if (learnedPos) {
             INDArray gPos = grads.get("embed.W_pos");
             for (int j = 0; j < T; j++) {
-                b.columnSums(b.views.block(dr, j), gPos.getRow(j));
+                INDArray row = gPos.getRow(j);
+                b.columnSums(b.views.block(dr, j), row);
+                if (tt != null) {
+                    b.columnSums(tt.dRBlock[j], row, true);
+                }
             }
         }
-        embedGradient(b, dr, grads.get("embed.W_E"));
+        embedGradient(b, dr, tt, grads.get("embed.W_E"));
     }
 
-    /** {@code gW_E = s x^T dr} for the one-hot x: row r is s times the sum, in row order, of the rows of dr whose token is r. */
-    private void embedGradient(Buffers b, INDArray dr, INDArray into) {
+    /**
+     * {@code gW_E = s x^T dr} for the one-hot x: row r is s times the sum, in row order, of the rows of dr
+     * whose token is r; plus, with token tables, their rows of token r at every position.
+     */
+    private void embedGradient(Buffers b, INDArray dr, TokenTables tt, INDArray into) {
         b.scatter.scatterAdd(dr, into, b.tokens);
+        if (tt != null) {
+            for (int j = 0; j < T; j++) {
+                into.addi(tt.dRBlock[j]);
+            }
+        }
         if (embedScale != 1) {
             into.muli(embedScale);
         }
@@ -606,6 +747,10 @@ final class TransformerKernel {
         Nd4j.gemm(blk.z, blk.dU1, grads.get(pre + "attn.W_O"), true, false, 1, 0);
         Nd4j.gemm(blk.dU1, w.get(pre + "attn.W_O"), blk.dz, false, true, 1, 0);
         attentionBackward(blk, vw, b.n);
+        if (blk.tables != null) {
+            tableBackward(blk, b);
+            return;
+        }
         Nd4j.gemm(blk.qIn, blk.dq, grads.get(pre + "attn.W_Q"), true, false, c, 0);
         Nd4j.gemm(blk.attIn, blk.dk, grads.get(pre + "attn.W_K"), true, false, 1, 0);
         Nd4j.gemm(blk.attIn, blk.dv, grads.get(pre + "attn.W_V"), true, false, 1, 0);
@@ -621,6 +766,38 @@ final class TransformerKernel {
             // the attention reads the stream itself: its gradient is dIn already; add the residual's
             dInRows.addi(blk.dU1);
             Nd4j.gemm(blk.dq, w.get(pre + "attn.W_Q"), dInRows, false, true, c, 1);
+        }
+    }
+
+    /**
+     * The first block's projections backwards on its token tables: the rows' dq, dk, dv summed into their
+     * table rows, the weight gradients and LN1 there; the stream's own rows get only the residual's
+     * gradient (the embedding takes the tables' in {@link #embedGradient}).
+     */
+    private void tableBackward(Block blk, Buffers b) {
+        TokenTables tt = blk.tables;
+        String pre = blk.prefix;
+        b.scatter.scatterAdd(blk.dq, tt.dq, tt.queryIdx);
+        b.scatter.scatterAdd(blk.dk, tt.dk, tt.rowIdx);
+        b.scatter.scatterAdd(blk.dv, tt.dv, tt.rowIdx);
+        Nd4j.gemm(tt.in, tt.dq, grads.get(pre + "attn.W_Q"), true, false, c, 0);
+        Nd4j.gemm(tt.in, tt.dk, grads.get(pre + "attn.W_K"), true, false, 1, 0);
+        Nd4j.gemm(tt.in, tt.dv, grads.get(pre + "attn.W_V"), true, false, 1, 0);
+        Nd4j.gemm(tt.dk, w.get(pre + "attn.W_K"), tt.dIn, false, true, 1, 0);
+        Nd4j.gemm(tt.dv, w.get(pre + "attn.W_V"), tt.dIn, false, true, 1, 1);
+        Nd4j.gemm(tt.dq, w.get(pre + "attn.W_Q"), tt.dIn, false, true, c, 1);
+        if (norm == Norm.PRE) {
+            layerNormBackward(b, tt.ln1, tt.dIn, tt.dR, false);
+        }
+        if (blk.last) {
+            for (int j = 0; j < T; j++) {
+                if (j != LAST) {
+                    b.views.block(blk.dIn, j).assign(0);
+                }
+            }
+            b.views.block(blk.dIn, LAST).assign(blk.dU1);
+        } else {
+            blk.dIn.assign(blk.dU1);
         }
     }
 
