@@ -33,7 +33,7 @@ import java.util.Set;
  * {@link #gradients()} show are views of them. A step copies each gradient into its slice (unless it is
  * that slice: the transformer kernel writes there), does the update's arithmetic once on the flat
  * arrays, and then touches each parameter twice (decay, subtract): 12 + 2 per parameter ND4J ops
- * instead of 14 per parameter (the Power transformer has 28 parameters). Element by element it is the
+ * instead of 14 per parameter (the Power transformer has 25 parameters). Element by element it is the
  * same arithmetic in the same order as per parameter, so results are bit-identical to that. Nothing is
  * allocated per step but what ND4J's ops do internally.
  */
