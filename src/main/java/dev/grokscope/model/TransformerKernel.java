@@ -533,12 +533,17 @@ final class TransformerKernel {
 
     private INDArray forwardPass(INDArray features) {
         Buffers b = buffers(features);
-        Nd4j.pullRows(w.get("embed.W_E"), b.r0, 1, b.tokens); // = x W_E for the one-hot x, exactly
-        if (embedScale != 1) {
-            b.r0.muli(embedScale);
-        }
-        for (int j = 0; j < T; j++) {
-            b.views.block(b.r0, j).addiRowVector(pos.getRow(j));
+        TokenTables tt = b.blocks[0].tables;
+        if (tt != null) { // the embedding once per (position, token), then its rows: the same numbers
+            for (int j = 0; j < T; j++) {
+                embed(tt.rBlock[j], w.get("embed.W_E"), j);
+            }
+            Nd4j.pullRows(tt.r, b.r0, 1, tt.rowIdx);
+        } else {
+            Nd4j.pullRows(w.get("embed.W_E"), b.r0, 1, b.tokens); // = x W_E for the one-hot x, exactly
+            for (int j = 0; j < T; j++) {
+                embed(b.views.block(b.r0, j), null, j);
+            }
         }
         for (Block blk : b.blocks) {
             blockForward(blk, b);
@@ -603,16 +608,20 @@ final class TransformerKernel {
         }
     }
 
-    /** The first block's queries, keys and values: projected per (position, token), gathered per row. */
+    /** {@code rows = s rows + W_pos[j]} in place, after copying {@code from} into them if given. */
+    private void embed(INDArray rows, INDArray from, int j) {
+        if (from != null) {
+            rows.assign(from);
+        }
+        if (embedScale != 1) {
+            rows.muli(embedScale);
+        }
+        rows.addiRowVector(pos.getRow(j));
+    }
+
+    /** The first block's queries, keys and values on its tables (whose rows forwardPass has filled). */
     private void tableProjections(Block blk) {
         TokenTables tt = blk.tables;
-        for (int j = 0; j < T; j++) { // the same operations as the embedding's rows (forwardPass)
-            tt.rBlock[j].assign(w.get("embed.W_E"));
-            if (embedScale != 1) {
-                tt.rBlock[j].muli(embedScale);
-            }
-            tt.rBlock[j].addiRowVector(pos.getRow(j));
-        }
         if (norm == Norm.PRE) {
             layerNorm(tt.ln1, tt.r);
         }
