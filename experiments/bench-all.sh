@@ -6,14 +6,15 @@
 # grokscope / PyTorch. Needs Debian's python3-torch for the peer, and a real BLAS under it (see below).
 #   experiments/bench-all.sh                                   # every config, 1 and 2 threads
 #   CONFIGS="power-mod97-div" THREADS=2 ROUNDS=5 STEPS=50 experiments/bench-all.sh
-# WARMUP (default 20) steps run untimed on both sides first: the JVM compiles ND4J's Java paths over the
-# first seconds (with 5, a Power step's CPU time was ~1.7x its wall time from the compiler threads).
+# WARMUP (default 60) steps run untimed on both sides first: the JVM compiles ND4J's Java paths over the
+# first seconds (with 5, a Power step's CPU time was ~1.7x its wall time from the compiler threads; a
+# 2-shard Power step measured 88-94 ms over steps 20-80 of a process and 60-64 ms over steps 200-400).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 configs="${CONFIGS:-quickstart nanda-mod113 power-mod97-div}"
 threads="${THREADS:-1 2}"
 steps="${STEPS:-30}"
-warmup="${WARMUP:-20}"
+warmup="${WARMUP:-60}"
 rounds="${ROUNDS:-3}"
 python="${PYTHON:-/usr/bin/python3}"
 out="$(mktemp -d)"

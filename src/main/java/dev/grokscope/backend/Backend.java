@@ -37,6 +37,21 @@ public final class Backend {
         return Integer.parseInt(property.trim());
     }
 
+    /**
+     * The cores a run's training may keep busy: {@code OMP_NUM_THREADS} where it is a whole number >= 1 (the
+     * launcher, the sweep's local pool and every SLURM task set it), else every core.
+     */
+    public static int computeThreads() {
+        return computeThreads(System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors());
+    }
+
+    static int computeThreads(String omp, int cores) {
+        if (omp != null && omp.trim().matches("\\d{1,4}") && Integer.parseInt(omp.trim()) > 0) {
+            return Integer.parseInt(omp.trim());
+        }
+        return Math.max(1, cores);
+    }
+
     /** What is running the numbers. */
     public record Info(String backend, String blasVendor, int threads, int blasThreads, int cores,
                        String device, boolean gpuBackendOnClasspath, String nd4jVersion) {

@@ -61,7 +61,8 @@ public final class SpectraRecorder implements TrainingListener {
     @Override
     public void onStart(TrainingContext ctx) {
         lastRecorded = ctx.resumedAfter() == 0 ? -1 : ctx.resumedAfter();
-        pipeline = new SpectraPipeline(dir, ctx.network().chains(), background, extraSinks);
+        pipeline = new SpectraPipeline(dir, ctx.network().chains(), SpectraPipeline.Schedule.of(background,
+                ctx.network().computeThreads(), Runtime.getRuntime().availableProcessors()), extraSinks);
         pipeline.start(ctx.resumedAfter());
     }
 

@@ -96,6 +96,29 @@ final class DecoupledOptimizer {
         return Collections.unmodifiableMap(m);
     }
 
+    /** The flat array that {@link #gradients()} are views of. */
+    INDArray flatGradients() {
+        return grad;
+    }
+
+    /**
+     * Views of a flat array of every parameter's elements in the layout of {@link #gradients()} (parameters
+     * in {@code params}' order, each row-major): an array shaped like the optimiser's flat gradient.
+     */
+    static Map<String, INDArray> views(INDArray flat, Map<String, INDArray> params) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        long offset = 0;
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            long end = offset + e.getValue().length();
+            m.put(e.getKey(), slice(flat, offset, end, e.getValue().shape()));
+            offset = end;
+        }
+        if (offset != flat.length()) {
+            throw new IllegalArgumentException("a flat array of " + flat.length() + " elements for " + offset);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
     /** Elements [from, to) of a flat array as an array of {@code shape} (a view: writes go through). */
     private static INDArray slice(INDArray flat, long from, long to, long[] shape) {
         return flat.get(NDArrayIndex.interval(from, to)).reshape('c', shape);

@@ -1,5 +1,6 @@
 package dev.grokscope.model;
 
+import dev.grokscope.backend.Backend;
 import dev.grokscope.config.Activation;
 import dev.grokscope.config.Loss;
 import dev.grokscope.config.OptimizerSpec;
@@ -89,10 +90,10 @@ public final class Transformer implements Network {
     private final Map<String, INDArray> feed = new HashMap<>();
     private final List<String> paramNames;
     /** The hand-written fast path, or null on the reference path (tests). */
-    private final TransformerKernel kernel;
+    private final ShardedKernel kernel;
 
     private Transformer(SameDiff sd, TransformerSpec spec, int p, DataType dtype,
-                        Map<String, INDArray> params, DecoupledOptimizer optimizer, TransformerKernel kernel) {
+                        Map<String, INDArray> params, DecoupledOptimizer optimizer, ShardedKernel kernel) {
         this.kernel = kernel;
         this.sd = sd;
         this.spec = spec;
@@ -118,20 +119,29 @@ public final class Transformer implements Network {
         GRAPH
     }
 
-    /** The transformer of {@code spec} for modulus p, on the hand-written kernel. */
+    /**
+     * The transformer of {@code spec} for modulus p, on the hand-written kernel, its batches split over
+     * {@link Backend#computeThreads()} shards ({@link ShardedKernel}).
+     */
     public static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
-        return build(spec, p, opt, training, initSeed, Path.KERNEL);
+        return build(spec, p, opt, training, initSeed, Path.KERNEL, Backend.computeThreads());
     }
 
-    /** As {@link #build}, on the given path; both draw the same initial weights from one seed. */
+    /** As {@link #build}, on the given path, one shard; both paths draw the same initial weights from one seed. */
     static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed,
                              Path path) {
+        return build(spec, p, opt, training, initSeed, path, 1);
+    }
+
+    /** As {@link #build}, on the given path, the kernel's batches split over {@code shards} threads. */
+    static Transformer build(TransformerSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed,
+                             Path path, int shards) {
         DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         Graph g = new Graph(spec, p, dtype, initSeed);
         g.build();
         DecoupledOptimizer optimizer = new DecoupledOptimizer(opt, g.params, decayed(g.params, opt));
-        TransformerKernel kernel = path == Path.KERNEL
-                ? new TransformerKernel(spec, p, dtype, g.params, g.fixedPositions, optimizer.gradients()) : null;
+        ShardedKernel kernel = path == Path.KERNEL ? new ShardedKernel(shards,
+                grads -> new TransformerKernel(spec, p, dtype, g.params, g.fixedPositions, grads), optimizer, g.params) : null;
         if (kernel == null) {
             createGradientsQuietly(g.sd);
         }
@@ -379,13 +389,25 @@ public final class Transformer implements Network {
         for (long start = 0; start < n; start += EVAL_CHUNK) {
             long end = Math.min(n, start + EVAL_CHUNK);
             INDArray chunk = n <= EVAL_CHUNK ? features : features.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
-            INDArray out = kernel != null ? kernel.forward(chunk) : sd.output(Map.of(X, chunk), LOGITS).get(LOGITS);
-            logits.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).assign(out);
-            if (kernel == null) {
+            INDArray rows = logits.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
+            if (kernel != null) {
+                kernel.forward(chunk, rows);
+            } else {
+                rows.assign(sd.output(Map.of(X, chunk), LOGITS).get(LOGITS));
                 boundSessionCaches();
             }
         }
         return logits;
+    }
+
+    /**
+     * Sharded ({@link ShardedKernel}): every core, since the shards set the BLAS's thread count while they
+     * compute and nothing may call the BLAS beside them; else the BLAS's threads.
+     */
+    @Override
+    public int computeThreads() {
+        return kernel != null && kernel.shards() > 1
+                ? Math.max(kernel.shards(), Runtime.getRuntime().availableProcessors()) : Network.super.computeThreads();
     }
 
     @Override

@@ -143,9 +143,17 @@ final class TransformerKernel {
      * given at construction (valid until the next call).
      */
     Map<String, INDArray> gradients(INDArray features, INDArray targets) {
+        return gradients(features, targets, features.rows());
+    }
+
+    /**
+     * As {@link #gradients(INDArray, INDArray)} with the loss summed over these rows and divided by
+     * {@code meanOver} instead of their count: a share of a larger batch's mean ({@link ShardedKernel}).
+     */
+    Map<String, INDArray> gradients(INDArray features, INDArray targets, long meanOver) {
         try (MemoryWorkspace ignored = scratch()) {
             forwardPass(features);
-            backwardPass(targets);
+            backwardPass(targets, meanOver);
             return grads;
         }
     }
@@ -678,16 +686,15 @@ final class TransformerKernel {
 
     // ---------------------------------------------------------------- backward
 
-    private void backwardPass(INDArray targets) {
+    private void backwardPass(INDArray targets, long meanOver) {
         Buffers b = buf;
         b.ensureBackward();
-        int n = b.n;
-        // dlogits = (softmax - y) / n, in place in logits
+        // dlogits = (softmax - y) / meanOver, in place in logits
         INDArray dl = b.logits;
         dl.subiColumnVector(dl.max(1));
         Transforms.exp(dl, false);
         dl.diviColumnVector(dl.sum(1));
-        dl.subi(targets).muli(1.0 / n);
+        dl.subi(targets).muli(1.0 / meanOver);
         Nd4j.gemm(b.fin, dl, grads.get("unembed.W_U"), true, false, 1, 0);
         Nd4j.gemm(dl, w.get("unembed.W_U"), b.dFin, false, true, 1, 0);
         if (norm == Norm.PRE) {

@@ -42,21 +42,21 @@ public final class SpectraPipeline {
          */
         BACKGROUND,
         /**
-         * Training's BLAS uses every core, so a concurrent worker would take CPU from it and queue with it
-         * for OpenBLAS's one thread pool ({@link BlasThreads}): the caller waits while the matrices are
+         * Training uses every core (its BLAS, or its own threads), so a concurrent worker would take CPU
+         * from it and queue with it for OpenBLAS's one thread pool ({@link BlasThreads}): the caller waits while the matrices are
          * analysed on every core at once, one BLAS thread each, and the writes go on in the background.
          */
         ALL_CORES;
 
         /**
-         * The schedule for a run that asked for background work ({@code instrumentation.background}) with
-         * this many BLAS threads and cores.
+         * The schedule for a run that asked for background work ({@code instrumentation.background}) whose
+         * training keeps this many threads busy ({@code Network#computeThreads}), on this many cores.
          */
-        public static Schedule of(boolean background, int blasThreads, int cores) {
+        public static Schedule of(boolean background, int trainingThreads, int cores) {
             if (!background) {
                 return INLINE;
             }
-            return cores > 1 && blasThreads >= cores ? ALL_CORES : BACKGROUND;
+            return cores > 1 && trainingThreads >= cores ? ALL_CORES : BACKGROUND;
         }
     }
 
