@@ -15,7 +15,9 @@ import java.util.Properties;
  * {@value #OP_THREADS} sets another count): on the arrays of the models grokscope trains, waking a
  * second thread for each of a step's hundreds of small ops costs more than it saves. Measured at
  * OMP_NUM_THREADS=2 on a 2-core machine (grokscope bench, 30 steps): the Nanda transformer 125 ms/step
- * with one op thread against 153 with two, the Power et al. transformer 90 against 103.
+ * with one op thread against 153 with two, the Power et al. transformer 90 against 103. A transformer
+ * uses more than one thread differently: it splits each batch over {@link #computeThreads()} shards, one
+ * thread and one BLAS thread each ({@code model.ShardedKernel}).
  */
 public final class Backend {
     /** System property: threads for ND4J's own ops (the BLAS takes OMP_NUM_THREADS). */
@@ -38,10 +40,14 @@ public final class Backend {
     }
 
     /**
-     * The cores a run's training may keep busy: {@code OMP_NUM_THREADS} where it is a whole number >= 1 (the
-     * launcher, the sweep's local pool and every SLURM task set it), else every core.
+     * The cores a run's training may keep busy on the CPU backend: {@code OMP_NUM_THREADS} where it is a
+     * whole number >= 1 (the launcher, the sweep's local pool and every SLURM task set it), else every
+     * core. On a GPU backend 1: the device does the work, and one thread feeds it.
      */
     public static int computeThreads() {
+        if (!"CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName())) {
+            return 1;
+        }
         return computeThreads(System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors());
     }
 
@@ -53,7 +59,7 @@ public final class Backend {
     }
 
     /** What is running the numbers. */
-    public record Info(String backend, String blasVendor, int threads, int blasThreads, int cores,
+    public record Info(String backend, String blasVendor, int threads, int blasThreads, int computeThreads, int cores,
                        String device, boolean gpuBackendOnClasspath, String nd4jVersion) {
         public Map<String, Object> asMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -62,6 +68,7 @@ public final class Backend {
             m.put("blas_vendor", blasVendor);
             m.put("threads", threads);
             m.put("blas_threads", blasThreads);
+            m.put("compute_threads", computeThreads); // a transformer's shards, each at one BLAS thread, when > 1
             m.put("cores", cores);
             m.put("gpu_backend_on_classpath", gpuBackendOnClasspath);
             m.put("nd4j_version", nd4jVersion);
@@ -82,7 +89,7 @@ public final class Backend {
         String backend = String.valueOf(p.getOrDefault("backend", "unknown"));
         String device = backend.equalsIgnoreCase("CPU") ? "cpu" : deviceName(p);
         return new Info(backend, String.valueOf(p.getOrDefault("blas.vendor", "unknown")),
-                Nd4j.getEnvironment().maxMasterThreads(), intOf(p.get("blas.threads")), intOf(p.get("cores")),
+                Nd4j.getEnvironment().maxMasterThreads(), intOf(p.get("blas.threads")), computeThreads(), intOf(p.get("cores")),
                 device, gpuBackendOnClasspath(), Nd4j.class.getPackage().getImplementationVersion() == null
                         ? "1.0.0-M2.1" : Nd4j.class.getPackage().getImplementationVersion());
     }
