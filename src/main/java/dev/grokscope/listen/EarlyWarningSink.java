@@ -32,9 +32,12 @@ public final class EarlyWarningSink implements SnapshotSink {
     private static final Logger LOG = LoggerFactory.getLogger(EarlyWarningSink.class);
 
     private final Path spectraCsv;
-    private List<Map<String, String>> replayed = List.of();
-    private final List<AnalysedSnapshot> taken = new ArrayList<>();
     private SpectralWarning detector = SpectralWarning.preRegistered();
+    /**
+     * The detector before the last snapshot, for {@link #undo}; null after an undo. (Keeping the
+     * snapshots themselves to replay them grew the heap by every snapshot's spectra and vectors.)
+     */
+    private SpectralWarning beforeLast;
 
     /** @param spectraCsv the run's spectra.csv, replayed when the run resumes */
     public EarlyWarningSink(Path spectraCsv) {
@@ -43,27 +46,25 @@ public final class EarlyWarningSink implements SnapshotSink {
 
     @Override
     public void open(AnalysedSnapshot first, Resume resume) throws IOException {
-        taken.clear();
-        replayed = resume.resuming() && Files.isRegularFile(spectraCsv) ? rows(spectraCsv, resume.afterEpoch()) : List.of();
-        detector = SpectralWarning.replayed(replayed);
+        beforeLast = null;
+        detector = SpectralWarning.replayed(resume.resuming() && Files.isRegularFile(spectraCsv)
+                ? rows(spectraCsv, resume.afterEpoch()) : List.of());
     }
 
     @Override
     public void append(AnalysedSnapshot snapshot) {
-        taken.add(snapshot);
+        beforeLast = detector.copy();
         observe(detector, snapshot).ifPresent(w -> LOG.warn("spectral early warning at epoch {}: {} on {} "
                 + "(grokking may follow; {})", w.epoch(), SpectralWarning.METRIC, w.matrix(), w.rule()));
     }
 
-    /** A later sink could not take the snapshot: forget it, by rebuilding the rule's state without it. */
+    /** A later sink could not take the snapshot: forget it, by going back to the detector before it. */
     @Override
     public void undo() {
-        if (taken.isEmpty()) {
-            return;
+        if (beforeLast != null) {
+            detector = beforeLast;
+            beforeLast = null;
         }
-        taken.remove(taken.size() - 1);
-        detector = SpectralWarning.replayed(replayed);
-        taken.forEach(s -> observe(detector, s));
     }
 
     @Override

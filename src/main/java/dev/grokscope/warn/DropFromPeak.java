@@ -44,6 +44,15 @@ final class DropFromPeak implements OnlineRule {
         return below >= consecutive;
     }
 
+    /** An independent rule in this one's state. */
+    DropFromPeak copy() {
+        DropFromPeak c = new DropFromPeak(drop, consecutive);
+        c.peak = peak;
+        c.last = last;
+        c.below = below;
+        return c;
+    }
+
     /** x_t / M_t of the last finite value (NaN before any): how deep the drop is now. */
     double ratio() {
         return last / peak;

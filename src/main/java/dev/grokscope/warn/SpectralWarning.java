@@ -105,6 +105,15 @@ public final class SpectralWarning {
         return Optional.of(warning);
     }
 
+    /** An independent detector in this one's state: what it would do next, this one does. */
+    public SpectralWarning copy() {
+        SpectralWarning c = new SpectralWarning(drop, snapshots);
+        byMatrix.forEach((name, rule) -> c.byMatrix.put(name, rule.copy()));
+        c.lastEpoch = lastEpoch;
+        c.warning = warning;
+        return c;
+    }
+
     /** The warning once fired, else empty. */
     public Optional<Warning> warning() {
         return Optional.ofNullable(warning);

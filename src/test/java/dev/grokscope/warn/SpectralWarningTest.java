@@ -140,4 +140,23 @@ class SpectralWarningTest {
     private static Map<String, Double> erank(double v) {
         return Map.of(SpectralWarning.METRIC, v);
     }
+
+    /** The sink's undo goes back to a copy taken before the last snapshot: it must go on as the original would. */
+    @Test
+    void aCopyGoesOnAsTheOriginalWouldAndIndependently() {
+        SpectralWarning a = SpectralWarning.preRegistered();
+        a.observe(0, Map.of("W", Map.of(SpectralWarning.METRIC, 0.8)));
+        a.observe(10, Map.of("W", Map.of(SpectralWarning.METRIC, 0.3)));
+        SpectralWarning b = a.copy();
+        a.observe(20, Map.of("W", Map.of(SpectralWarning.METRIC, 0.3)));
+        a.observe(30, Map.of("W", Map.of(SpectralWarning.METRIC, 0.3))); // third in a row at <= 0.5 x 0.8
+        assertEquals(30, a.warning().orElseThrow().epoch());
+        assertTrue(b.warning().isEmpty(), "the copy has not seen epochs 20 and 30");
+        assertThrows(IllegalArgumentException.class, () -> b.observe(10, Map.of("W", Map.of(SpectralWarning.METRIC, 0.3))),
+                "the copy keeps the last epoch");
+        b.observe(20, Map.of("W", Map.of(SpectralWarning.METRIC, 0.3)));
+        assertTrue(b.warning().isEmpty(), "two in a row: not yet");
+        b.observe(30, Map.of("W", Map.of(SpectralWarning.METRIC, 0.3)));
+        assertEquals(a.summaryFields(), b.summaryFields());
+    }
 }
