@@ -52,10 +52,13 @@ public final class Backend {
     }
 
     static int computeThreads(String omp, int cores) {
-        if (omp != null && omp.trim().matches("\\d{1,4}") && Integer.parseInt(omp.trim()) > 0) {
-            return Integer.parseInt(omp.trim());
-        }
-        return Math.max(1, cores);
+        int threads = ompThreads(omp);
+        return threads > 0 ? threads : Math.max(1, cores);
+    }
+
+    /** The count an {@code OMP_NUM_THREADS} value sets, or 0 where it sets none (absent, not a count >= 1). */
+    private static int ompThreads(String omp) {
+        return omp != null && omp.trim().matches("\\d{1,4}") ? Integer.parseInt(omp.trim()) : 0;
     }
 
     /** What is running the numbers. */
@@ -78,10 +81,10 @@ public final class Backend {
 
     /** Starts ND4J (if not yet) with the configured threads and returns what it reports. */
     public static Info start() {
-        String omp = System.getenv("OMP_NUM_THREADS");
+        int omp = ompThreads(System.getenv("OMP_NUM_THREADS"));
         int ops = opThreads(System.getProperty(OP_THREADS));
-        if (omp != null && omp.matches("\\d+") && Integer.parseInt(omp) > 0) {
-            ops = Math.min(ops, Integer.parseInt(omp));
+        if (omp > 0) {
+            ops = Math.min(ops, omp);
         }
         Properties p = Nd4j.getExecutioner().getEnvironmentInformation(); // loads the backend and its BLAS first
         Nd4j.getEnvironment().setMaxThreads(ops);

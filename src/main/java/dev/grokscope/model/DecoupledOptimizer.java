@@ -65,24 +65,23 @@ final class DecoupledOptimizer {
             first = Nd4j.zeros(t, n);
             second = adam ? Nd4j.zeros(t, n) : null;
         }
-        long offset = 0;
+        Map<String, INDArray> grads = views(grad, params);
+        Map<String, INDArray> steps = views(tmp, params);
+        Map<String, INDArray> firsts = views(first, params);
+        Map<String, INDArray> seconds = adam ? views(second, params) : Map.of();
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            INDArray w = e.getValue();
-            if (w.dataType() != t) {
-                throw new IllegalArgumentException("parameters of one network share a data type: " + e.getKey()
-                        + " is " + w.dataType() + ", not " + t);
+            String name = e.getKey();
+            if (e.getValue().dataType() != t) {
+                throw new IllegalArgumentException("parameters of one network share a data type: " + name
+                        + " is " + e.getValue().dataType() + ", not " + t);
             }
-            long[] shape = w.shape();
-            long end = offset + w.length();
-            slots.add(new Slot(e.getKey(), w, decayed.contains(e.getKey()), slice(grad, offset, end, shape),
-                    slice(tmp, offset, end, shape)));
+            slots.add(new Slot(name, e.getValue(), decayed.contains(name), grads.get(name), steps.get(name)));
             if (adam) {
-                state.put(e.getKey() + "/M", slice(first, offset, end, shape));
-                state.put(e.getKey() + "/V", slice(second, offset, end, shape));
+                state.put(name + "/M", firsts.get(name));
+                state.put(name + "/V", seconds.get(name));
             } else {
-                state.put(e.getKey() + "/velocity", slice(first, offset, end, shape));
+                state.put(name + "/velocity", firsts.get(name));
             }
-            offset = end;
         }
     }
 

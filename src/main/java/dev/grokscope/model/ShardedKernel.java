@@ -15,7 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+import java.util.function.IntConsumer;
 
 /**
  * A batch's rows split into contiguous shards, each computed by its own {@link TransformerKernel} on its
@@ -48,12 +48,11 @@ final class ShardedKernel {
     /** Flat gradient arrays of shards 1.. (shard 0 writes into the optimiser's). */
     private final INDArray[] flats;
     private final INDArray total;
+    /** The optimiser's gradient slices: what shard 0 writes and {@link #gradients} returns. */
+    private final Map<String, INDArray> grads;
     private final ExecutorService pool;
-    /** The last features array and its shards' views, so that a kernel sees the same view again (its token cache). */
-    private INDArray lastFeatures;
-    private INDArray[] featureViews;
-    private INDArray lastTargets;
-    private INDArray[] targetViews;
+    private final RowShards featureViews = new RowShards();
+    private final RowShards targetViews = new RowShards();
 
     /**
      * @param shards threads, >= 1
@@ -68,7 +67,8 @@ final class ShardedKernel {
         kernels = new TransformerKernel[shards];
         flats = new INDArray[shards];
         total = optimizer.flatGradients();
-        kernels[0] = kernel.apply(optimizer.gradients());
+        grads = optimizer.gradients();
+        kernels[0] = kernel.apply(grads);
         for (int s = 1; s < shards; s++) {
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 flats[s] = Nd4j.zeros(total.dataType(), total.length());
@@ -105,22 +105,10 @@ final class ShardedKernel {
         if (used == 1) {
             return kernels[0].gradients(features, targets);
         }
-        INDArray[] x = featureShards(features, used);
-        INDArray[] y = targetShards(targets, used);
+        INDArray[] x = featureViews.of(features, used);
+        INDArray[] y = targetViews.of(targets, used);
         long n = features.rows();
-        Map<String, INDArray> grads;
-        try (BlasThreads.Lease ignored = BlasThreads.singleThreaded()) {
-            List<Future<?>> others = new ArrayList<>();
-            for (int s = 1; s < used; s++) {
-                int shard = s;
-                others.add(pool.submit(() -> kernels[shard].gradients(x[shard], y[shard], n)));
-            }
-            try {
-                grads = kernels[0].gradients(x[0], y[0], n);
-            } finally {
-                join(others);
-            }
-        }
+        onEveryShard(used, s -> kernels[s].gradients(x[s], y[s], n));
         for (int s = 1; s < used; s++) {
             total.addi(flats[s]);
         }
@@ -134,49 +122,57 @@ final class ShardedKernel {
             out.assign(kernels[0].forward(features));
             return;
         }
-        INDArray[] x = featureShards(features, used);
-        INDArray[] o = split(out, used);
+        INDArray[] x = featureViews.of(features, used);
+        INDArray[] o = RowShards.split(out, used);
+        onEveryShard(used, s -> o[s].assign(kernels[s].forward(x[s])));
+    }
+
+    /**
+     * Runs {@code work} for shards 0 .. used-1 at once, shard 0 on the calling thread, at one BLAS thread;
+     * waits for all and rethrows the first failure.
+     */
+    private void onEveryShard(int used, IntConsumer work) {
         try (BlasThreads.Lease ignored = BlasThreads.singleThreaded()) {
             List<Future<?>> others = new ArrayList<>();
             for (int s = 1; s < used; s++) {
                 int shard = s;
-                others.add(pool.submit(() -> o[shard].assign(kernels[shard].forward(x[shard]))));
+                others.add(pool.submit(() -> work.accept(shard)));
             }
             try {
-                o[0].assign(kernels[0].forward(x[0]));
+                work.accept(0);
             } finally {
                 join(others);
             }
         }
     }
 
-    private INDArray[] featureShards(INDArray features, int used) {
-        if (features != lastFeatures || featureViews.length != used) {
-            featureViews = split(features, used);
-            lastFeatures = features;
-        }
-        return featureViews;
-    }
+    /**
+     * Row views of the last array split, made again only for a new array (or shard count): a kernel then
+     * sees the same view object again, which its token cache keys on.
+     */
+    private static final class RowShards {
+        private INDArray source;
+        private INDArray[] parts;
 
-    private INDArray[] targetShards(INDArray targets, int used) {
-        if (targets != lastTargets || targetViews.length != used) {
-            targetViews = split(targets, used);
-            lastTargets = targets;
-        }
-        return targetViews;
-    }
-
-    /** Row views of {@code a} in {@code parts} contiguous, near-equal ranges. */
-    private static INDArray[] split(INDArray a, int parts) {
-        long n = a.rows();
-        IntFunction<Long> bound = s -> s * n / parts;
-        INDArray[] out = new INDArray[parts];
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            for (int s = 0; s < parts; s++) {
-                out[s] = a.get(NDArrayIndex.interval(bound.apply(s), bound.apply(s + 1)), NDArrayIndex.all());
+        INDArray[] of(INDArray a, int used) {
+            if (a != source || parts.length != used) {
+                parts = split(a, used);
+                source = a;
             }
+            return parts;
         }
-        return out;
+
+        /** Row views of {@code a} in {@code parts} contiguous, near-equal ranges. */
+        static INDArray[] split(INDArray a, int parts) {
+            long n = a.rows();
+            INDArray[] out = new INDArray[parts];
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                for (int s = 0; s < parts; s++) {
+                    out[s] = a.get(NDArrayIndex.interval(s * n / parts, (s + 1) * n / parts), NDArrayIndex.all());
+                }
+            }
+            return out;
+        }
     }
 
     /** Waits for every shard; rethrows the first failure. */
