@@ -78,7 +78,7 @@ class ShardedKernelTest {
     @Test
     void shardsRunTheBlasOnOneThreadAndGiveItBack() {
         int before = BlasThreads.current();
-        Nd4j.factory().blas().setMaxThreads(2);
+        BlasThreads.set(2);
         try {
             TransformerSpec spec = new TransformerSpec(1, 8, 2, 4, 16, Activation.RELU, Norm.PRE, false,
                     Positional.LEARNED, 1.0, Loss.CROSS_ENTROPY, 1.0);
@@ -92,7 +92,7 @@ class ShardedKernelTest {
             assertTrue(t.computeThreads() >= Runtime.getRuntime().availableProcessors(),
                     "a sharded network claims every core, so the spectra analysis runs between its steps");
         } finally {
-            Nd4j.factory().blas().setMaxThreads(before);
+            BlasThreads.set(before);
         }
     }
 }

@@ -120,7 +120,7 @@ class SpectraPipelineTest {
     @Test
     void everyCoreAnalysesAtOneBlasThreadAndTheFilesAreTheSameAsInline(@TempDir Path tmp) throws IOException {
         int before = BlasThreads.current();
-        Nd4j.factory().blas().setMaxThreads(2);
+        BlasThreads.set(2);
         try {
             Map<SpectraPipeline.Schedule, RunDirectory> dirs = new LinkedHashMap<>();
             for (SpectraPipeline.Schedule schedule : SpectraPipeline.Schedule.values()) {
@@ -161,7 +161,7 @@ class SpectraPipelineTest {
             assertArrayEquals(Npy.read(inline.spectra().resolve("a.npy")).data(),
                     Npy.read(allCores.spectra().resolve("a.npy")).data(), 1e-12);
         } finally {
-            Nd4j.factory().blas().setMaxThreads(before);
+            BlasThreads.set(before);
         }
     }
 
