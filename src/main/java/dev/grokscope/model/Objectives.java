@@ -1,7 +1,6 @@
 package dev.grokscope.model;
 
 import dev.grokscope.config.Loss;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -36,21 +35,25 @@ public final class Objectives {
         if (n != labels.length) {
             throw new IllegalArgumentException(n + " output rows for " + labels.length + " labels");
         }
-        boolean copy = outputs.isView() || outputs.ordering() != 'c';
-        INDArray rows = copy ? outputs.dup('c') : outputs;
+        boolean copy = outputs.isView() || outputs.ordering() != 'c' || outputs.offset() != 0
+                || !(outputs.dataType() == DataType.FLOAT || outputs.dataType() == DataType.DOUBLE);
+        INDArray rows = copy ? outputs.castTo(outputs.dataType() == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE)
+                .dup('c') : outputs;
         try {
-            // Read the native buffer in place: a double[] copy of a large validation set's outputs is a
-            // humongous Java object every evaluation, which made the heap (and resident memory) grow.
-            DataBuffer o = rows.data();
-            long off = rows.offset();
+            // Read the native buffer in place through an NIO view: no copy on the Java heap (a double[] of a
+            // large validation set's outputs is a humongous object every evaluation, which made the heap and
+            // resident memory grow), and no per-element call through DataBuffer.getDouble (which made the
+            // quickstart's evaluation take longer than its training step).
+            Row o = rows.dataType() == DataType.FLOAT ? new FloatRow(rows.data().asNioFloat())
+                    : new DoubleRow(rows.data().asNioDouble());
             double total = 0;
             long correct = 0;
             for (int i = 0; i < n; i++) {
-                long base = off + (long) i * c;
+                int base = i * c;
                 int arg = 0;
-                double max = o.getDouble(base);
+                double max = o.get(base);
                 for (int j = 1; j < c; j++) {
-                    double v = o.getDouble(base + j);
+                    double v = o.get(base + j);
                     if (v > max) {
                         max = v;
                         arg = j;
@@ -61,12 +64,12 @@ public final class Objectives {
                 }
                 total += switch (loss) {
                     case CROSS_ENTROPY -> kind == OutputKind.PROBABILITIES
-                            ? -Math.log(Math.max(o.getDouble(base + labels[i]), Double.MIN_NORMAL))
-                            : logSumExp(o, base, c, max) - o.getDouble(base + labels[i]);
+                            ? -Math.log(Math.max(o.get(base + labels[i]), Double.MIN_NORMAL))
+                            : logSumExp(o, base, c, max) - o.get(base + labels[i]);
                     case MSE -> {
                         double s = 0;
                         for (int j = 0; j < c; j++) {
-                            double d = o.getDouble(base + j) - (j == labels[i] ? 1 : 0);
+                            double d = o.get(base + j) - (j == labels[i] ? 1 : 0);
                             s += d * d;
                         }
                         yield s;
@@ -81,10 +84,29 @@ public final class Objectives {
         }
     }
 
-    private static double logSumExp(DataBuffer o, long base, int c, double max) {
+    /** Element {@code i} of a float or double buffer, as a double. */
+    private interface Row {
+        double get(int i);
+    }
+
+    private record FloatRow(java.nio.FloatBuffer b) implements Row {
+        @Override
+        public double get(int i) {
+            return b.get(i);
+        }
+    }
+
+    private record DoubleRow(java.nio.DoubleBuffer b) implements Row {
+        @Override
+        public double get(int i) {
+            return b.get(i);
+        }
+    }
+
+    private static double logSumExp(Row o, int base, int c, double max) {
         double s = 0;
         for (int j = 0; j < c; j++) {
-            s += Math.exp(o.getDouble(base + j) - max);
+            s += Math.exp(o.get(base + j) - max);
         }
         return max + Math.log(s);
     }
