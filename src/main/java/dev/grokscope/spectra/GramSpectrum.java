@@ -38,6 +38,7 @@ final class GramSpectrum {
     static Spectrum of(double[] a, int m, int n, int t) {
         int k = Math.min(m, n);
         int top = Math.min(t, k);
+        double fro2 = Matrices.frobeniusSquared(a, m, n);
         OpenBlas.Eigen eigen;
         try {
             eigen = OpenBlas.eigen(OpenBlas.gram(a, m, n), k, top);
@@ -48,8 +49,7 @@ final class GramSpectrum {
         Svd triplets = null;
         if (gramValues != null && gramValues[top - 1] > 0) {
             try {
-                triplets = fromGram(a, m, n, eigen.vectors(), gramValues, top);
-                SpectrumCheck.verifyTop(triplets, a, m, n);
+                triplets = fromGram(a, m, n, eigen.vectors(), gramValues, top, fro2);
             } catch (SpectrumException e) {
                 triplets = null; // a leading s_i near 0
             }
@@ -57,7 +57,7 @@ final class GramSpectrum {
         double[] values;
         if (gramValues != null && gramValues[k - 1] >= MIN_RATIO * gramValues[0]) {
             values = gramValues;
-            SpectrumCheck.verifyValues(values, m, n, Matrices.frobeniusSquared(a, m, n));
+            SpectrumCheck.verifyValues(values, m, n, fro2);
         } else if (triplets != null) {
             values = exactValues(a, m, n);
         } else {
@@ -107,7 +107,12 @@ final class GramSpectrum {
         return s;
     }
 
-    private static Svd fromGram(double[] a, int m, int n, double[] z, double[] values, int t) {
+    /**
+     * The triplets from G's leading eigenvectors x_i (one side's singular vectors): the other side's are
+     * y_i = W^T x_i / s_i (or W x_i / s_i), a product that is also half of the verification, which then
+     * needs only the other half (W y_i against s_i x_i). Verified before they are returned.
+     */
+    private static Svd fromGram(double[] a, int m, int n, double[] z, double[] values, int t, double fro2) {
         int k = Math.min(m, n);
         double[] x = new double[k * t]; // row-major k x t, descending
         for (int i = 0; i < t; i++) {
@@ -130,7 +135,10 @@ final class GramSpectrum {
             System.arraycopy(x, r * t, xs[r], 0, t);
         }
         double[] s = java.util.Arrays.copyOf(values, t);
-        return wide ? new Svd(xs, s, y) : new Svd(y, s, xs);
+        Svd triplets = wide ? new Svd(xs, s, y) : new Svd(y, s, xs);
+        double[] back = OpenBlas.multiply(a, m, n, !wide, Matrices.flatten(y), t); // W V (m x t) or W^T U (n x t)
+        SpectrumCheck.verifyTop(triplets, wide ? back : other, wide ? other : back, m, n, fro2);
+        return triplets;
     }
 
     private static Svd truncate(Svd full, int t) {

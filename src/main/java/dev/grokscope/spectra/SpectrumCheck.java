@@ -109,6 +109,21 @@ public final class SpectrumCheck {
 
     /** {@link #verifyTop(Svd, double[][])} for a row-major m x n array {@code a[i * n + j]}. */
     static void verifyTop(Svd top, double[] a, int m, int n) {
+        if (top.rows() != m || top.cols() != n) {
+            throw new SpectrumException(m + "x" + n + ": triplets have shape " + top.rows() + "x" + top.cols());
+        }
+        int t = top.rank();
+        double[] wv = OpenBlas.multiply(a, m, n, false, Matrices.flatten(top.v()), t); // m x t
+        double[] wtu = OpenBlas.multiply(a, m, n, true, Matrices.flatten(top.u()), t); // n x t
+        verifyTop(top, wv, wtu, m, n, Matrices.frobeniusSquared(a, m, n));
+    }
+
+    /**
+     * {@link #verifyTop(Svd, double[][])} given the products W V (row-major m x t) and W^T U (n x t) of an
+     * m x n matrix W with ||W||_F^2 = {@code frobeniusSquared}: for a caller that has computed one of them
+     * already (the Gram route makes one side's vectors from the other's that way).
+     */
+    static void verifyTop(Svd top, double[] wv, double[] wtu, int m, int n, double frobeniusSquared) {
         String shape = m + "x" + n;
         if (top.rows() != m || top.cols() != n) {
             throw new SpectrumException(shape + ": triplets have shape " + top.rows() + "x" + top.cols());
@@ -116,9 +131,7 @@ public final class SpectrumCheck {
         int t = top.rank();
         double[] u = Matrices.flatten(top.u());
         double[] v = Matrices.flatten(top.v());
-        double[] wv = OpenBlas.multiply(a, m, n, false, v, t); // m x t
-        double[] wtu = OpenBlas.multiply(a, m, n, true, u, t); // n x t
-        double scale = Math.max(Math.sqrt(Matrices.frobeniusSquared(a, m, n)), Double.MIN_NORMAL);
+        double scale = Math.max(Math.sqrt(frobeniusSquared), Double.MIN_NORMAL);
         for (int i = 0; i < t; i++) {
             double s = top.s()[i];
             double r1 = residual(wv, u, m, t, i, s);
