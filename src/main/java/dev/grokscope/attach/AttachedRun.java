@@ -5,6 +5,7 @@ import dev.grokscope.results.Json;
 import dev.grokscope.results.Npy;
 import dev.grokscope.results.Provenance;
 import dev.grokscope.results.RunDirectory;
+import dev.grokscope.snapshot.Snapshot;
 import dev.grokscope.snapshot.SnapshotSink;
 import dev.grokscope.snapshot.SpectraPipeline;
 import dev.grokscope.train.RunStatus;
@@ -97,18 +98,26 @@ final class AttachedRun implements AutoCloseable {
         snapshot(position, matrices.get());
     }
 
-    private void snapshot(int position, Map<String, INDArray> copies) {
-        for (Map.Entry<String, INDArray> e : copies.entrySet()) {
-            INDArray w = e.getValue();
-            if (!Double.isFinite(w.sumNumber().doubleValue()) || !Double.isFinite(w.norm2Number().doubleValue())) {
-                LOG.warn("spectra: {} has NaN or infinite entries at {} {}: no snapshot", e.getKey(),
-                        cadence.unit().label(), position);
-                return;
-            }
+    /** Snapshots the supplied copies and frees their native memory at once (they are ours). */
+    private void snapshot(int position, Map<String, INDArray> matrices) {
+        Snapshot s;
+        try {
+            s = pipeline.take(position, matrices);
+        } finally {
+            matrices.values().forEach(w -> {
+                if (w.closeable()) {
+                    w.close();
+                }
+            });
+        }
+        if (s.nonFinite() != null) {
+            LOG.warn("spectra: {} has NaN or infinite entries at {} {}: no snapshot", s.nonFinite(),
+                    cadence.unit().label(), position);
+            return;
         }
         last = position;
         try {
-            pipeline.submit(position, copies);
+            pipeline.submit(s);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("spectra: " + dir.root() + ": " + e.getMessage(), e);
         }

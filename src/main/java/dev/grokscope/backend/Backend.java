@@ -15,9 +15,13 @@ import java.util.Properties;
  * {@value #OP_THREADS} sets another count): on the arrays of the models grokscope trains, waking a
  * second thread for each of a step's hundreds of small ops costs more than it saves. Measured at
  * OMP_NUM_THREADS=2 on a 2-core machine (grokscope bench, 30 steps): the Nanda transformer 125 ms/step
- * with one op thread against 153 with two, the Power et al. transformer 90 against 103. A transformer
- * uses more than one thread differently: it splits each batch over {@link #computeThreads()} shards, one
- * thread and one BLAS thread each ({@code model.ShardedKernel}).
+ * with one op thread against 153 with two, the Power et al. transformer 90 against 103.
+ *
+ * <p>Threads are used another way: grokscope's networks split each batch over {@link #computeThreads()}
+ * shards, one thread each ({@code model.Shards}), and the BLAS runs on one thread ({@link #start} sets
+ * it): a multi-threaded OpenBLAS queues its callers for one thread pool and spins its idle threads,
+ * and with every BLAS call on one thread the spectra analysis can run beside training on the CPU it
+ * leaves unused ({@code snapshot.SpectraPipeline}) without changing what training computes.
  */
 public final class Backend {
     /** System property: threads for ND4J's own ops (the BLAS takes OMP_NUM_THREADS). */
@@ -71,7 +75,7 @@ public final class Backend {
             m.put("blas_vendor", blasVendor);
             m.put("threads", threads);
             m.put("blas_threads", blasThreads);
-            m.put("compute_threads", computeThreads); // a transformer's shards, each at one BLAS thread, when > 1
+            m.put("compute_threads", computeThreads); // the shards a batch is split over, one thread each
             m.put("cores", cores);
             m.put("gpu_backend_on_classpath", gpuBackendOnClasspath);
             m.put("nd4j_version", nd4jVersion);
@@ -89,10 +93,15 @@ public final class Backend {
         Properties p = Nd4j.getExecutioner().getEnvironmentInformation(); // loads the backend and its BLAS first
         Nd4j.getEnvironment().setMaxThreads(ops);
         Nd4j.getEnvironment().setMaxMasterThreads(ops);
+        boolean cpu = "CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName());
+        if (cpu) {
+            BlasThreads.set(1);
+        }
         String backend = String.valueOf(p.getOrDefault("backend", "unknown"));
         String device = backend.equalsIgnoreCase("CPU") ? "cpu" : deviceName(p);
         return new Info(backend, String.valueOf(p.getOrDefault("blas.vendor", "unknown")),
-                Nd4j.getEnvironment().maxMasterThreads(), intOf(p.get("blas.threads")), computeThreads(), intOf(p.get("cores")),
+                Nd4j.getEnvironment().maxMasterThreads(), cpu ? BlasThreads.current() : intOf(p.get("blas.threads")),
+                computeThreads(), intOf(p.get("cores")),
                 device, gpuBackendOnClasspath(), Nd4j.class.getPackage().getImplementationVersion() == null
                         ? "1.0.0-M2.1" : Nd4j.class.getPackage().getImplementationVersion());
     }

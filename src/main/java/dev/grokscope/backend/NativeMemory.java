@@ -2,6 +2,9 @@ package dev.grokscope.backend;
 
 import dev.grokscope.BadInputException;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -30,6 +33,12 @@ import java.util.function.LongSupplier;
  * collection freed goes back to the operating system instead of staying resident in malloc's arenas,
  * whose high-water mark would otherwise creep up over the first few thousand epochs. Numerics do not
  * depend on any of it.
+ *
+ * <p>Heap that holds no native memory does not count: work that allocates only plain Java objects (the
+ * spectra analysis) reports it ({@link #allocatedWithoutNativeMemory}), and the growth measured is the
+ * heap in use less what was so reported since the last collection of any kind (a young collection frees
+ * that garbage without help). Counted as it was, the analysis of spectra every epoch (2.3 MB of Java
+ * garbage a Nanda snapshot) made a 300-epoch Nanda run collect 51 times instead of 18, 0.8 s of pauses.
  */
 public final class NativeMemory {
     public static final String PROPERTY = "grokscope.gcSeconds";
@@ -39,18 +48,47 @@ public final class NativeMemory {
     private final long intervalNanos;
     private final LongSupplier clock;
     private final LongSupplier heapUsed;
+    /** Heap allocated so far, process-wide, by work that holds no native memory. */
+    private static final java.util.concurrent.atomic.AtomicLong WITHOUT_NATIVE = new java.util.concurrent.atomic.AtomicLong();
     private final Runnable trim;
+    private final LongSupplier withoutNative;
+    private final LongSupplier gcCount;
     private long last;
     private long threshold;
     private long collections;
+    private long gcsSeen;
+    private long withoutNativeBase;
 
     NativeMemory(long intervalNanos, LongSupplier clock, LongSupplier heapUsed, Runnable trim) {
+        this(intervalNanos, clock, heapUsed, trim, () -> 0L, () -> 0L);
+    }
+
+    /**
+     * @param withoutNative heap allocated so far by work that holds no native memory
+     * @param gcCount collections of any kind so far
+     */
+    NativeMemory(long intervalNanos, LongSupplier clock, LongSupplier heapUsed, Runnable trim,
+                 LongSupplier withoutNative, LongSupplier gcCount) {
         this.intervalNanos = intervalNanos;
         this.clock = clock;
         this.heapUsed = heapUsed;
         this.trim = trim;
+        this.withoutNative = withoutNative;
+        this.gcCount = gcCount;
         this.last = clock.getAsLong();
         this.threshold = heapUsed.getAsLong() + MIN_HEADROOM_BYTES;
+        this.gcsSeen = gcCount.getAsLong();
+        this.withoutNativeBase = withoutNative.getAsLong();
+    }
+
+    /**
+     * Reports Java heap allocated by work that holds no native memory (plain arrays and objects, no ND4J
+     * array), so that it does not trigger collections meant for ND4J's native memory.
+     */
+    public static void allocatedWithoutNativeMemory(long bytes) {
+        if (bytes > 0) {
+            WITHOUT_NATIVE.addAndGet(bytes);
+        }
     }
 
     /**
@@ -70,8 +108,10 @@ public final class NativeMemory {
             throw new BadInputException("system property " + PROPERTY + ": must be a finite number of seconds >= 0, got '" + s + "'");
         }
         Runtime rt = Runtime.getRuntime();
+        List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
         return new NativeMemory((long) (seconds * TimeUnit.SECONDS.toNanos(1)), System::nanoTime,
-                () -> rt.totalMemory() - rt.freeMemory(), NativeHeapTrim::trim);
+                () -> rt.totalMemory() - rt.freeMemory(), NativeHeapTrim::trim, WITHOUT_NATIVE::get,
+                () -> gcs.stream().mapToLong(g -> Math.max(0, g.getCollectionCount())).sum());
     }
 
     /**
@@ -82,7 +122,13 @@ public final class NativeMemory {
         if (intervalNanos <= 0) {
             return false;
         }
-        if (clock.getAsLong() - last < intervalNanos && heapUsed.getAsLong() < threshold) {
+        long gcs = gcCount.getAsLong();
+        if (gcs != gcsSeen) { // a collection freed what plain-Java work had left: count it again from here
+            gcsSeen = gcs;
+            withoutNativeBase = withoutNative.getAsLong();
+        }
+        long grown = heapUsed.getAsLong() - (withoutNative.getAsLong() - withoutNativeBase);
+        if (clock.getAsLong() - last < intervalNanos && grown < threshold) {
             return false;
         }
         trim.run(); // what the last collection let ND4J free
@@ -91,6 +137,8 @@ public final class NativeMemory {
         last = clock.getAsLong();
         long live = heapUsed.getAsLong();
         threshold = live + Math.max(MIN_HEADROOM_BYTES, live);
+        gcsSeen = gcCount.getAsLong();
+        withoutNativeBase = withoutNative.getAsLong();
         return true;
     }
 

@@ -7,10 +7,10 @@ package dev.grokscope.config;
  *     (and at epoch 0 and the last); 0 turns spectra off
  * @param finalWeights write every parameter at the end to {@code weights/final/<name>.npy}
  * @param background keep each snapshot's spectra off the training thread as far as the machine allows
- *     ({@link dev.grokscope.snapshot.SpectraPipeline.Schedule}: on a worker while training goes on when
- *     training's BLAS leaves a core free, else on every core while training waits, with the writes in the
- *     background); false: everything on the training thread. The copy of the weights is taken at the
- *     epoch's end; results are the same either way
+ *     ({@link dev.grokscope.snapshot.SpectraPipeline.Schedule}: on a worker in the operating system's idle
+ *     scheduling class, on the CPU training leaves unused, the training thread doing whatever the worker
+ *     has not done by the next snapshot); false: everything on the training thread. The copy of the
+ *     weights is taken at the epoch's end; results are the same either way
  */
 public record InstrumentationSpec(int spectraEvery, boolean finalWeights, boolean background) {
     public InstrumentationSpec {

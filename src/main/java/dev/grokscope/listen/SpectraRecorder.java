@@ -1,21 +1,20 @@
 package dev.grokscope.listen;
 
 import dev.grokscope.results.RunDirectory;
+import dev.grokscope.snapshot.Snapshot;
 import dev.grokscope.snapshot.SnapshotSink;
 import dev.grokscope.snapshot.SpectraPipeline;
 import dev.grokscope.train.RunStatus;
 import dev.grokscope.train.TrainingContext;
 import dev.grokscope.train.TrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Snapshots every weight matrix every {@code every} epochs (and at epoch 0 and the last) and hands the
- * copies to a {@link SpectraPipeline}, which analyses and writes them (spectra.csv, {@code spectra/}).
+ * copies ({@link Snapshot}) to a {@link SpectraPipeline}, which analyses and writes them (spectra.csv,
+ * {@code spectra/}).
  * Weights that are not finite are not analysed: the run is stopped as diverged instead. A resumed run
  * keeps the snapshots up to its checkpoint and continues after it.
  */
@@ -61,8 +60,7 @@ public final class SpectraRecorder implements TrainingListener {
     @Override
     public void onStart(TrainingContext ctx) {
         lastRecorded = ctx.resumedAfter() == 0 ? -1 : ctx.resumedAfter();
-        pipeline = new SpectraPipeline(dir, ctx.network().chains(), SpectraPipeline.Schedule.of(background,
-                ctx.network().computeThreads(), Runtime.getRuntime().availableProcessors()), extraSinks);
+        pipeline = new SpectraPipeline(dir, ctx.network().chains(), background, extraSinks);
         pipeline.start(ctx.resumedAfter());
     }
 
@@ -71,35 +69,27 @@ public final class SpectraRecorder implements TrainingListener {
         if (ctx.stopStatus() == RunStatus.DIVERGED || !(ctx.epoch() % every == 0 || ctx.isLast())) {
             return;
         }
-        Map<String, INDArray> live = ctx.network().matrices();
-        for (Map.Entry<String, INDArray> m : live.entrySet()) {
-            if (!finite(m.getValue())) {
-                ctx.requestStop(RunStatus.DIVERGED, m.getKey() + " has NaN or infinite entries at epoch " + ctx.epoch());
-                return;
-            }
+        Snapshot snapshot = pipeline.take(ctx.epoch(), ctx.network().matrices());
+        if (snapshot.nonFinite() != null) {
+            ctx.requestStop(RunStatus.DIVERGED, snapshot.nonFinite() + " has NaN or infinite entries at epoch "
+                    + ctx.epoch());
+            return;
         }
         if (ctx.epoch() <= lastRecorded) {
             return;
         }
         lastRecorded = ctx.epoch();
-        pipeline.submit(ctx.epoch(), copies(live));
+        pipeline.submit(snapshot);
     }
 
-    /** Copies of the matrices, never live views (training goes on while they are analysed). */
-    static Map<String, INDArray> copies(Map<String, INDArray> live) {
-        Map<String, INDArray> copies = new LinkedHashMap<>();
-        live.forEach((name, w) -> copies.put(name, w.dup('c')));
-        return copies;
-    }
-
-    /** Whether every entry is finite (sum and norm of a matrix with NaN or Inf are not). */
-    static boolean finite(INDArray w) {
-        return Double.isFinite(w.sumNumber().doubleValue()) && Double.isFinite(w.norm2Number().doubleValue());
-    }
-
-    /** Mean wall time of one snapshot (SVDs, metrics, writes) in this session, ms; NaN before the first. */
+    /** What a snapshot cost training's wall time in this session, ms ({@link SpectraPipeline#msPerSnapshot()}). */
     public double msPerSnapshot() {
         return pipeline == null ? Double.NaN : pipeline.msPerSnapshot();
+    }
+
+    /** A snapshot's analysis and writes in CPU time, ms ({@link SpectraPipeline#cpuMsPerSnapshot()}). */
+    public double cpuMsPerSnapshot() {
+        return pipeline == null ? Double.NaN : pipeline.cpuMsPerSnapshot();
     }
 
     @Override

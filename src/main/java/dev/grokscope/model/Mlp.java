@@ -1,5 +1,6 @@
 package dev.grokscope.model;
 
+import dev.grokscope.backend.Backend;
 import dev.grokscope.config.Loss;
 import dev.grokscope.config.MlpSpec;
 import dev.grokscope.config.OptimizerSpec;
@@ -35,8 +36,8 @@ import java.util.Map;
  * as DL4J stores them: {@code h = x W}) and {@code layers.<i>.b}; layer {@code depth} is the output.
  *
  * <p>Steps and outputs run in {@link MlpKernel} (the one-hot first layer as a row gather, gradients by
- * hand, DL4J's updater on the network's own parameters and state); the network's {@code fit} is the
- * reference it is tested against.
+ * hand, batches split over the threads, DL4J's updater on the network's own parameters and state); the
+ * network's {@code fit} is the reference it is tested against.
  */
 public final class Mlp implements Network {
     private final MultiLayerNetwork net;
@@ -46,12 +47,12 @@ public final class Mlp implements Network {
     /** The hand-written step and forward pass, or null on DL4J's own path (tests). */
     private final MlpKernel kernel;
 
-    private Mlp(MultiLayerNetwork net, MlpSpec spec, int p, DataType dtype, boolean handWritten) {
+    private Mlp(MultiLayerNetwork net, MlpSpec spec, int p, DataType dtype, boolean handWritten, int shards) {
         this.net = net;
         this.spec = spec;
         this.p = p;
         this.dtype = dtype;
-        this.kernel = handWritten ? new MlpKernel(net, p, spec.bias(), dtype) : null;
+        this.kernel = handWritten ? new MlpKernel(net, p, spec.bias(), dtype, shards) : null;
     }
 
     /** How a step is computed. */
@@ -62,13 +63,22 @@ public final class Mlp implements Network {
         DL4J
     }
 
-    /** The MLP of {@code spec} for modulus p, stepped by {@link MlpKernel}. */
+    /**
+     * The MLP of {@code spec} for modulus p, stepped by {@link MlpKernel}, its batches split over
+     * {@link Backend#computeThreads()} shards.
+     */
     public static Mlp build(MlpSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed) {
-        return build(spec, p, opt, training, initSeed, Path.KERNEL);
+        return build(spec, p, opt, training, initSeed, Path.KERNEL, Backend.computeThreads());
     }
 
-    /** As {@link #build}, on the given path; both draw the same initial weights from one seed. */
+    /** As {@link #build}, on the given path, one shard; both paths draw the same initial weights from one seed. */
     static Mlp build(MlpSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed, Path path) {
+        return build(spec, p, opt, training, initSeed, path, 1);
+    }
+
+    /** As {@link #build}, on the given path, the kernel's batches split over {@code shards} threads. */
+    static Mlp build(MlpSpec spec, int p, OptimizerSpec opt, TrainingSpec training, long initSeed, Path path,
+                     int shards) {
         DataType dtype = training.dtype() == TrainingSpec.DType.FLOAT64 ? DataType.DOUBLE : DataType.FLOAT;
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
                 .seed(initSeed)
@@ -93,7 +103,7 @@ public final class Mlp implements Network {
                 net.getLayer(i).getParam("W").muli(spec.initScale());
             }
         }
-        return new Mlp(net, spec, p, dtype, path == Path.KERNEL);
+        return new Mlp(net, spec, p, dtype, path == Path.KERNEL, shards);
     }
 
     /**

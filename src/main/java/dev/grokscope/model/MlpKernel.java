@@ -41,8 +41,15 @@ import java.util.Map;
  * {@code params -= update} and one more iteration): parameters, updater state, iteration count and so
  * checkpoints and resume are the network's, unchanged. MlpTest checks steps against {@code fit}.
  *
- * <p>Memory: activations live in buffers allocated once per batch size; temporaries of a pass are in
- * a workspace reset after each pass.
+ * <p>Threads: with more than one shard ({@link Shards}) a batch's rows are split over the shards, each
+ * computing its rows' gradients (summed over its rows, as DL4J leaves them) into its own flat array of the
+ * network's gradient layout on its own thread at one BLAS thread; shard 0 writes into the network's own
+ * gradient view and the others are added to it in shard order, so the sum (and the step) does not depend
+ * on thread timing. It differs from one shard's by the rounding of another summation order (MlpTest:
+ * 1e-12 in float64); outputs are the same numbers. One shard is the kernel as it was.
+ *
+ * <p>Memory: activations live in buffers allocated once per batch size and shard; temporaries of a pass
+ * are in a per-thread workspace reset after each pass.
  */
 final class MlpKernel {
     private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
@@ -63,9 +70,15 @@ final class MlpKernel {
     private final DataType t;
     private final IActivation[] activations;
     private final ILossFunction lossFn;
-    private final Map<Integer, Buffers> buffers = new LinkedHashMap<>(8, 0.75f, true);
+    private final Shards shards;
+    private final Lane[] lanes;
+    private final Shards.RowViews featureViews = new Shards.RowViews();
+    private final Shards.RowViews labelViews = new Shards.RowViews();
+    /** The first layer's weights in c order, refreshed before every pass (its gather reads rows). */
+    private final INDArray firstLayer;
 
-    MlpKernel(MultiLayerNetwork net, int p, boolean bias, DataType t) {
+    /** @param shards threads a batch is split over, >= 1 */
+    MlpKernel(MultiLayerNetwork net, int p, boolean bias, DataType t, int shards) {
         this.net = net;
         this.p = p;
         this.layers = net.getnLayers();
@@ -81,6 +94,130 @@ final class MlpKernel {
                 net.initGradientsView();
             }
             net.getUpdater(); // created now, outside the kernel's workspace
+            firstLayer = weight(0).dup('c');
+        }
+        this.shards = new Shards(shards, "grokscope-mlp-shard");
+        lanes = new Lane[shards];
+        for (int s = 0; s < shards; s++) {
+            lanes[s] = new Lane(s == 0 ? net.getGradientsViewArray() : null);
+        }
+    }
+
+    int shards() {
+        return lanes.length;
+    }
+
+    /**
+     * What one shard computes with: its buffers per batch size, its token scatter, and the flat gradient
+     * array it writes into (the network's own for shard 0) with each layer's views into it.
+     */
+    private final class Lane {
+        final Map<Integer, Buffers> buffers = new LinkedHashMap<>(8, 0.75f, true);
+        final INDArray flat;
+        final Map<Integer, Map<String, INDArray>> views = new LinkedHashMap<>();
+
+        /** @param flat the network's gradient view array, or null for a new array of its layout */
+        Lane(INDArray flat) {
+            if (flat == null) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    INDArray own = net.getGradientsViewArray();
+                    flat = Nd4j.create(own.dataType(), own.shape(), own.ordering());
+                }
+            }
+            this.flat = flat;
+        }
+
+        /** Layer i's parameter gradients as views into this lane's flat array, in DL4J's layout. */
+        Map<String, INDArray> gradientViews(int i) {
+            return views.computeIfAbsent(i, k -> {
+                if (flat == net.getGradientsViewArray()) {
+                    Layer layer = net.getLayer(k);
+                    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                        return layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(),
+                                layer.getGradientsViewArray());
+                    }
+                }
+                long offset = 0;
+                for (int j = 0; j < k; j++) {
+                    offset += net.getLayer(j).numParams();
+                }
+                Layer layer = net.getLayer(k);
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    INDArray slice = flat.get(NDArrayIndex.interval(0, 0, true),
+                            NDArrayIndex.interval(offset, offset + layer.numParams()));
+                    return layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), slice);
+                }
+            });
+        }
+
+        Buffers buffers(INDArray features) {
+            int n = (int) features.rows();
+            Buffers buf = buffers.get(n);
+            if (buf == null) {
+                if (buffers.size() >= MAX_BUFFER_SETS) {
+                    buffers.remove(buffers.keySet().iterator().next());
+                }
+                buf = new Buffers(n);
+                buffers.put(n, buf);
+            }
+            if (buf.source != features) {
+                buf.a.assign(features.get(NDArrayIndex.all(), NDArrayIndex.interval(0, p)).argMax(1));
+                buf.b.assign(features.get(NDArrayIndex.all(), NDArrayIndex.interval(p, 2L * p)).argMax(1).addi(p));
+                buf.tokenA = buf.a.toIntVector();
+                buf.tokenB = buf.b.toIntVector();
+                buf.source = features;
+            }
+            return buf;
+        }
+
+        /** The forward pass of this shard's rows, in its buffers (inside the caller's workspace). */
+        Buffers forward(INDArray features) {
+            Buffers buf = buffers(features);
+            gatherAdd(firstLayer, buf, buf.pre[0]);
+            for (int i = 0; i < layers; i++) {
+                if (i > 0) {
+                    Nd4j.gemm(buf.act[i - 1], weight(i), buf.pre[i], false, false, 1, 0);
+                }
+                if (bias) {
+                    buf.pre[i].addiRowVector(net.getLayer(i).getParam("b"));
+                }
+                activations[i].getActivation(buf.act[i].assign(buf.pre[i]), true);
+            }
+            return buf;
+        }
+
+        /** This shard's rows' gradients (summed over them) into this lane's flat array. */
+        void gradients(INDArray features, INDArray labels) {
+            try (MemoryWorkspace ignored = scratch()) {
+                Buffers buf = forward(features);
+                INDArray delta = lossFn.computeGradient(labels, buf.pre[layers - 1].dup(), activations[layers - 1], null);
+                for (int i = layers - 1; i >= 0; i--) {
+                    if (i < layers - 1) {
+                        delta = activations[i].backprop(buf.z[i].assign(buf.pre[i]), delta).getFirst();
+                    }
+                    Map<String, INDArray> v = gradientViews(i);
+                    if (i > 0) {
+                        Nd4j.gemm(buf.act[i - 1], delta, v.get("W"), true, false, 1, 0);
+                    } else {
+                        buf.rowScatter.scatterAdd(delta, buf.scatter, buf.tokenA, buf.tokenB);
+                        v.get("W").assign(buf.scatter);
+                    }
+                    if (bias) {
+                        v.get("b").assign(delta.sum(true, 0));
+                    }
+                    if (i > 0) {
+                        Nd4j.gemm(delta, weight(i), buf.grad[i - 1], false, true, 1, 0);
+                        delta = buf.grad[i - 1];
+                    }
+                }
+            }
+        }
+
+        /** This shard's outputs, copied into {@code out} (its rows of the batch's output array). */
+        void output(INDArray features, INDArray out) {
+            try (MemoryWorkspace ignored = scratch()) {
+                out.assign(forward(features).act[layers - 1]);
+            }
         }
     }
 
@@ -124,26 +261,6 @@ final class MlpKernel {
         return net.getLayer(i).getParam("W");
     }
 
-    private Buffers buffers(INDArray features) {
-        int n = (int) features.rows();
-        Buffers buf = buffers.get(n);
-        if (buf == null) {
-            if (buffers.size() >= MAX_BUFFER_SETS) {
-                buffers.remove(buffers.keySet().iterator().next());
-            }
-            buf = new Buffers(n);
-            buffers.put(n, buf);
-        }
-        if (buf.source != features) {
-            buf.a.assign(features.get(NDArrayIndex.all(), NDArrayIndex.interval(0, p)).argMax(1));
-            buf.b.assign(features.get(NDArrayIndex.all(), NDArrayIndex.interval(p, 2L * p)).argMax(1).addi(p));
-            buf.tokenA = buf.a.toIntVector();
-            buf.tokenB = buf.b.toIntVector();
-            buf.source = features;
-        }
-        return buf;
-    }
-
     private static MemoryWorkspace scratch() {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID);
     }
@@ -151,26 +268,19 @@ final class MlpKernel {
     /** The network's outputs (probabilities or scores) for one-hot {@code features}, as a new array. */
     INDArray output(INDArray features) {
         INDArray out;
-        try (MemoryWorkspace ignored = scratch()) {
-            Buffers buf = forward(features);
-            out = buf.act[layers - 1];
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            out = Nd4j.create(t, features.rows(), weight(layers - 1).columns());
         }
-        return out.dup();
-    }
-
-    private Buffers forward(INDArray features) {
-        Buffers buf = buffers(features);
-        gatherAdd(weight(0).dup('c'), buf, buf.pre[0]);
-        for (int i = 0; i < layers; i++) {
-            if (i > 0) {
-                Nd4j.gemm(buf.act[i - 1], weight(i), buf.pre[i], false, false, 1, 0);
-            }
-            if (bias) {
-                buf.pre[i].addiRowVector(net.getLayer(i).getParam("b"));
-            }
-            activations[i].getActivation(buf.act[i].assign(buf.pre[i]), true);
+        firstLayer.assign(weight(0));
+        int used = shards.usedFor(features.rows());
+        if (used == 1) {
+            lanes[0].output(features, out);
+            return out;
         }
-        return buf;
+        INDArray[] x = featureViews.of(features, used);
+        INDArray[] o = Shards.RowViews.split(out, used);
+        shards.onEvery(used, s -> lanes[s].output(x[s], o[s]));
+        return out;
     }
 
     /**
@@ -219,30 +329,23 @@ final class MlpKernel {
     /** One optimiser step on the batch: DL4J's {@code fit(DataSet)} for this network, computed by hand. */
     void step(INDArray features, INDArray labels) {
         int n = (int) features.rows();
+        firstLayer.assign(weight(0));
+        int used = shards.usedFor(n);
+        if (used == 1) {
+            lanes[0].gradients(features, labels);
+        } else {
+            INDArray[] x = featureViews.of(features, used);
+            INDArray[] y = labelViews.of(labels, used);
+            shards.onEvery(used, s -> lanes[s].gradients(x[s], y[s]));
+            INDArray total = net.getGradientsViewArray();
+            for (int s = 1; s < used; s++) {
+                total.addi(lanes[s].flat);
+            }
+        }
         DefaultGradient gradient = new DefaultGradient(net.getGradientsViewArray());
-        try (MemoryWorkspace ignored = scratch()) {
-            Buffers buf = forward(features);
-            INDArray delta = lossFn.computeGradient(labels, buf.pre[layers - 1].dup(), activations[layers - 1], null);
-            for (int i = layers - 1; i >= 0; i--) {
-                if (i < layers - 1) {
-                    delta = activations[i].backprop(buf.z[i].assign(buf.pre[i]), delta).getFirst();
-                }
-                Map<String, INDArray> views = gradientViews(i);
-                if (i > 0) {
-                    Nd4j.gemm(buf.act[i - 1], delta, views.get("W"), true, false, 1, 0);
-                } else {
-                    views.get("W").assign(scatterAdd(delta, buf));
-                }
-                if (bias) {
-                    views.get("b").assign(delta.sum(true, 0));
-                }
-                for (Map.Entry<String, INDArray> v : views.entrySet()) {
-                    gradient.setGradientFor(i + "_" + v.getKey(), v.getValue());
-                }
-                if (i > 0) {
-                    Nd4j.gemm(delta, weight(i), buf.grad[i - 1], false, true, 1, 0);
-                    delta = buf.grad[i - 1];
-                }
+        for (int i = layers - 1; i >= 0; i--) {
+            for (Map.Entry<String, INDArray> v : lanes[0].gradientViews(i).entrySet()) {
+                gradient.setGradientFor(i + "_" + v.getKey(), v.getValue());
             }
         }
         net.getUpdater().update(net, gradient, net.getIterationCount(), net.getEpochCount(), n,
@@ -250,26 +353,5 @@ final class MlpKernel {
         INDArray params = net.params();
         params.subi(net.getGradientsViewArray().reshape(params.shape()));
         net.setIterationCount(net.getIterationCount() + 1);
-    }
-
-    /**
-     * {@code x^T delta} for the one-hot x: row r of the result is the sum of the rows of delta whose
-     * example has token a = r or p + b = r, added in example order ({@link RowScatter}).
-     */
-    private INDArray scatterAdd(INDArray delta, Buffers buf) {
-        buf.rowScatter.scatterAdd(delta, buf.scatter, buf.tokenA, buf.tokenB);
-        return buf.scatter;
-    }
-
-    private final Map<Integer, Map<String, INDArray>> views = new LinkedHashMap<>();
-
-    /** Layer i's parameter gradients as views into the network's flat gradient array (DL4J's layout). */
-    private Map<String, INDArray> gradientViews(int i) {
-        return views.computeIfAbsent(i, k -> {
-            Layer layer = net.getLayer(k);
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                return layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
-            }
-        });
     }
 }

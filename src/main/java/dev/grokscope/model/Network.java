@@ -56,14 +56,6 @@ public interface Network {
         return java.util.List.of();
     }
 
-    /**
-     * The threads a training step keeps busy: the BLAS's, or more where the network runs its own threads
-     * (a sharded {@link Transformer}). The spectra pipeline schedules its work around them.
-     */
-    default int computeThreads() {
-        return dev.grokscope.backend.BlasThreads.current();
-    }
-
     default long parameterCount() {
         return parameters().values().stream().mapToLong(INDArray::length).sum();
     }

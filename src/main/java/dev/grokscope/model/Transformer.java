@@ -400,14 +400,9 @@ public final class Transformer implements Network {
         return logits;
     }
 
-    /**
-     * Sharded ({@link ShardedKernel}): every core, since the shards set the BLAS's thread count while they
-     * compute and nothing may call the BLAS beside them; else the BLAS's threads.
-     */
-    @Override
-    public int computeThreads() {
-        return kernel != null && kernel.shards() > 1
-                ? Math.max(kernel.shards(), Runtime.getRuntime().availableProcessors()) : Network.super.computeThreads();
+    /** The threads a batch is split over (1 on the SameDiff path). */
+    int shards() {
+        return kernel == null ? 1 : kernel.shards();
     }
 
     @Override

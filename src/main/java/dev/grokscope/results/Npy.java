@@ -169,74 +169,186 @@ public final class Npy {
 
     /** Decodes .npy bytes; {@code name} names the source in errors. */
     public static Array decode(byte[] bytes, String name) {
-        if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), Arrays.copyOf(MAGIC, 6))) {
-            throw new BadInputException(name + ": not a .npy file (no NUMPY magic)");
+        Header h = Header.parse(bytes, name);
+        if (h.count() > (bytes.length - h.dataStart()) / h.width()) {
+            throw new BadInputException(name + ": truncated .npy data: header promises " + h.count()
+                    + " values, file holds " + (bytes.length - h.dataStart()) / h.width());
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int major = bytes[6];
-        int headerLen;
-        int offset;
-        if (major == 1) {
-            headerLen = Short.toUnsignedInt(b.getShort(8));
-            offset = 10;
-        } else if (major == 2 || major == 3) {
-            if (bytes.length < 12) {
+        double[] data = new double[(int) h.count()];
+        b.position(h.dataStart());
+        for (int i = 0; i < data.length; i++) {
+            data[i] = h.width() == 8 ? b.getDouble() : b.getFloat();
+        }
+        return new Array(h.shape(), data);
+    }
+
+    /** What a .npy header says: element width (4 or 8 bytes), shape, and where the data starts. */
+    private record Header(int width, int[] shape, int dataStart) {
+        long count() {
+            long count = 1;
+            for (int n : shape) {
+                count *= n;
+            }
+            return count;
+        }
+
+        /** Parses the header at the start of {@code bytes} (which may hold only the header). */
+        static Header parse(byte[] bytes, String name) {
+            if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), Arrays.copyOf(MAGIC, 6))) {
+                throw new BadInputException(name + ": not a .npy file (no NUMPY magic)");
+            }
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            int major = bytes[6];
+            int headerLen;
+            int offset;
+            if (major == 1) {
+                headerLen = Short.toUnsignedInt(b.getShort(8));
+                offset = 10;
+            } else if (major == 2 || major == 3) {
+                if (bytes.length < 12) {
+                    throw new BadInputException(name + ": truncated .npy header");
+                }
+                headerLen = b.getInt(8);
+                offset = 12;
+            } else {
+                throw new BadInputException(name + ": unsupported .npy version " + major);
+            }
+            if (headerLen < 0 || offset + headerLen > bytes.length) {
                 throw new BadInputException(name + ": truncated .npy header");
             }
-            headerLen = b.getInt(8);
-            offset = 12;
-        } else {
-            throw new BadInputException(name + ": unsupported .npy version " + major);
-        }
-        if (headerLen < 0 || offset + headerLen > bytes.length) {
-            throw new BadInputException(name + ": truncated .npy header");
-        }
-        String header = new String(bytes, offset, headerLen, StandardCharsets.ISO_8859_1);
-        Matcher d = DESCR.matcher(header);
-        Matcher o = ORDER.matcher(header);
-        Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !o.find() || !s.find()) {
-            throw new BadInputException(name + ": malformed .npy header");
-        }
-        String descr = d.group(1);
-        int width;
-        if (descr.equals("<f8") || descr.equals("=f8")) {
-            width = 8;
-        } else if (descr.equals("<f4") || descr.equals("=f4")) {
-            width = 4;
-        } else {
-            throw new BadInputException(name + ": dtype " + descr + " is not float64 or float32");
-        }
-        if (o.group(1).equals("True")) {
-            throw new BadInputException(name + ": Fortran-order arrays are not supported; save with C order");
-        }
-        String[] parts = s.group(1).split(",");
-        int[] shape = Arrays.stream(parts).map(String::trim).filter(p -> !p.isEmpty())
-                .mapToInt(p -> {
-                    try {
-                        return Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
-                    } catch (NumberFormatException e) {
-                        throw new BadInputException(name + ": malformed shape in .npy header: (" + s.group(1) + ")");
-                    }
-                }).toArray();
-        long count = 1;
-        for (int n : shape) {
-            if (n < 0) {
-                throw new BadInputException(name + ": negative dimension in .npy header");
+            String header = new String(bytes, offset, headerLen, StandardCharsets.ISO_8859_1);
+            Matcher d = DESCR.matcher(header);
+            Matcher o = ORDER.matcher(header);
+            Matcher s = SHAPE.matcher(header);
+            if (!d.find() || !o.find() || !s.find()) {
+                throw new BadInputException(name + ": malformed .npy header");
             }
-            count *= n;
+            String descr = d.group(1);
+            int width;
+            if (descr.equals("<f8") || descr.equals("=f8")) {
+                width = 8;
+            } else if (descr.equals("<f4") || descr.equals("=f4")) {
+                width = 4;
+            } else {
+                throw new BadInputException(name + ": dtype " + descr + " is not float64 or float32");
+            }
+            if (o.group(1).equals("True")) {
+                throw new BadInputException(name + ": Fortran-order arrays are not supported; save with C order");
+            }
+            String[] parts = s.group(1).split(",");
+            int[] shape = Arrays.stream(parts).map(String::trim).filter(p -> !p.isEmpty())
+                    .mapToInt(p -> {
+                        try {
+                            return Integer.parseInt(p.endsWith("L") ? p.substring(0, p.length() - 1) : p);
+                        } catch (NumberFormatException e) {
+                            throw new BadInputException(name + ": malformed shape in .npy header: (" + s.group(1) + ")");
+                        }
+                    }).toArray();
+            for (int n : shape) {
+                if (n < 0) {
+                    throw new BadInputException(name + ": negative dimension in .npy header");
+                }
+            }
+            return new Header(width, shape, offset + headerLen);
         }
-        int dataStart = offset + headerLen;
-        if (count > (bytes.length - dataStart) / width) {
-            throw new BadInputException(name + ": truncated .npy data: header promises " + count
-                    + " values, file holds " + (bytes.length - dataStart) / width);
+    }
+
+    /**
+     * A 2-D float32 or float64 .npy file read one row at a time, for files too large to hold whole (a long
+     * run's singular vectors): only the header and the row asked for are read.
+     */
+    public static final class Rows implements AutoCloseable {
+        private final java.nio.channels.FileChannel channel;
+        private final Header header;
+        private final String name;
+        private final int rows;
+        private final int cols;
+
+        private Rows(java.nio.channels.FileChannel channel, Header header, String name, int rows) {
+            this.channel = channel;
+            this.header = header;
+            this.name = name;
+            this.rows = rows;
+            this.cols = header.shape()[1];
         }
-        double[] data = new double[(int) count];
-        b.position(dataStart);
-        for (int i = 0; i < count; i++) {
-            data[i] = width == 8 ? b.getDouble() : b.getFloat();
+
+        /**
+         * Opens a 2-D .npy file; rows the file does not hold whole (a writer's crash) are not counted.
+         *
+         * @throws BadInputException naming the file when it is not a readable 2-D float .npy file
+         */
+        public static Rows open(Path file) {
+            java.nio.channels.FileChannel ch = null;
+            try {
+                ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+                ByteBuffer start = ByteBuffer.allocate((int) Math.min(ch.size(), 1 << 16));
+                while (start.hasRemaining() && ch.read(start, start.position()) > 0) {
+                    // the header is at most a few hundred bytes; read what there is of the first 64 KB
+                }
+                Header h = Header.parse(Arrays.copyOf(start.array(), start.position()), file.toString());
+                if (h.shape().length != 2) {
+                    throw new BadInputException(file + ": expected a 2-D .npy array, got shape "
+                            + Arrays.toString(h.shape()));
+                }
+                long rowBytes = (long) h.shape()[1] * h.width();
+                long whole = rowBytes == 0 ? h.shape()[0] : (ch.size() - h.dataStart()) / rowBytes;
+                return new Rows(ch, h, file.toString(), (int) Math.min(h.shape()[0], whole));
+            } catch (IOException e) {
+                closeQuietly(ch);
+                throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                closeQuietly(ch);
+                throw e;
+            }
         }
-        return new Array(shape, data);
+
+        public int rows() {
+            return rows;
+        }
+
+        public int cols() {
+            return cols;
+        }
+
+        /** Row {@code i} as doubles. */
+        public double[] row(int i) {
+            if (i < 0 || i >= rows) {
+                throw new IndexOutOfBoundsException(name + ": row " + i + " of " + rows);
+            }
+            ByteBuffer b = ByteBuffer.allocate(cols * header.width()).order(ByteOrder.LITTLE_ENDIAN);
+            long at = header.dataStart() + (long) i * cols * header.width();
+            try {
+                while (b.hasRemaining()) {
+                    if (channel.read(b, at + b.position()) < 0) {
+                        throw new BadInputException(name + ": truncated at row " + i);
+                    }
+                }
+            } catch (IOException e) {
+                throw new BadInputException(name + ": cannot read row " + i + ": " + e.getMessage(), e);
+            }
+            b.flip();
+            double[] out = new double[cols];
+            for (int j = 0; j < cols; j++) {
+                out[j] = header.width() == 8 ? b.getDouble() : b.getFloat();
+            }
+            return out;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+
+        private static void closeQuietly(java.nio.channels.FileChannel ch) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+            }
+        }
     }
 
     /**

@@ -4,23 +4,23 @@ import dev.grokscope.spectra.SingularValues;
 import dev.grokscope.spectra.SpectralMetrics;
 import dev.grokscope.spectra.Spectrum;
 import dev.grokscope.spectra.Svd;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
  * The analysis stage: a snapshot's matrices to their verified spectra ({@link SingularValues#spectrum}:
  * every singular value and the leading {@value VectorDynamics#K} triplets, one decomposition per matrix
  * from which everything else is derived), spectral metrics ({@link SpectralMetrics}) and vector dynamics
- * against the previous snapshot ({@link VectorDynamics}). Each matrix's spectrum and metrics depend on
- * that matrix alone, so they may be computed on several threads at once; the vector dynamics then
- * compare them in order.
+ * against the previous snapshot ({@link VectorDynamics}).
+ *
+ * <p>Two steps. {@link #decompose} depends on one matrix alone, so a snapshot's matrices may be
+ * decomposed on several threads at once, in any order ({@link #costliestFirst} is the order that
+ * finishes soonest on several threads); {@link #measure} then compares them, in the network's order, with
+ * the previous snapshot.
  */
 public final class SnapshotAnalysis {
     private final VectorDynamics dynamics;
@@ -30,58 +30,49 @@ public final class SnapshotAnalysis {
         this.dynamics = new VectorDynamics(chains);
     }
 
-    /** A matrix's spectrum and its metrics. */
-    private record Decomposed(Spectrum spectrum, SpectralMetrics metrics) {
-        static Decomposed of(INDArray w) {
-            Spectrum s = SingularValues.spectrum(w, VectorDynamics.K);
-            return new Decomposed(s, SpectralMetrics.of(s.values(), s.rows(), s.cols()));
-        }
+    /** A matrix's spectrum and its metrics: the part of the analysis that depends on that matrix alone. */
+    record Decomposed(String name, Spectrum spectrum, SpectralMetrics metrics) {
     }
 
-    /** Analyses copies of the matrices (2-D, finite; any dtype or order) taken at {@code epoch}, on this thread. */
-    public AnalysedSnapshot analyse(int epoch, Map<String, INDArray> matrices) {
-        Map<String, Decomposed> done = new LinkedHashMap<>();
-        matrices.forEach((name, w) -> done.put(name, Decomposed.of(w)));
-        return measure(epoch, done);
+    /** Spectrum and metrics of one matrix (finite). */
+    static Decomposed decompose(Snapshot.Matrix m) {
+        Spectrum s = SingularValues.spectrum(m.values(), m.rows(), m.cols(), VectorDynamics.K);
+        return new Decomposed(m.name(), s, SpectralMetrics.of(s.values(), s.rows(), s.cols()));
     }
 
     /**
-     * {@link #analyse(int, Map)} with the matrices decomposed on {@code threads}, all at once; the first
-     * failure (in matrix order) is rethrown. Waits for them all.
+     * The matrices in decreasing order of their decomposition's cost (~ m n k + k^3, k = min(m, n)), so that
+     * threads taking them one at a time end close together.
      */
-    public AnalysedSnapshot analyse(int epoch, Map<String, INDArray> matrices, ExecutorService threads) {
-        Map<String, Future<Decomposed>> futures = new LinkedHashMap<>();
-        matrices.forEach((name, w) -> futures.put(name, threads.submit(() -> Decomposed.of(w))));
-        Map<String, Decomposed> done = new LinkedHashMap<>();
-        RuntimeException failure = null;
-        for (Map.Entry<String, Future<Decomposed>> e : futures.entrySet()) {
-            try {
-                done.put(e.getKey(), e.getValue().get());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                failure = failure != null ? failure : new IllegalStateException("interrupted while analysing spectra", ex);
-            } catch (ExecutionException ex) {
-                if (ex.getCause() instanceof Error err) {
-                    throw err;
-                }
-                failure = failure != null ? failure : ex.getCause() instanceof RuntimeException re ? re
-                        : new IllegalStateException(ex.getCause());
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return measure(epoch, done);
+    static List<Snapshot.Matrix> costliestFirst(Snapshot s) {
+        List<Snapshot.Matrix> order = new ArrayList<>(s.matrices());
+        order.sort(Comparator.comparingDouble(SnapshotAnalysis::cost).reversed());
+        return order;
     }
 
-    private AnalysedSnapshot measure(int epoch, Map<String, Decomposed> done) {
+    private static double cost(Snapshot.Matrix m) {
+        double k = Math.min(m.rows(), m.cols());
+        return (double) m.rows() * m.cols() * k + k * k * k;
+    }
+
+    /** Analyses a snapshot (every matrix finite) on this thread. */
+    public AnalysedSnapshot analyse(Snapshot snapshot) {
+        List<Decomposed> done = new ArrayList<>();
+        for (Snapshot.Matrix m : snapshot.matrices()) {
+            done.add(decompose(m));
+        }
+        return measure(snapshot.epoch(), done);
+    }
+
+    /** The vector dynamics of decomposed matrices (in the network's order) against the previous snapshot. */
+    AnalysedSnapshot measure(int epoch, List<Decomposed> done) {
         Map<String, Svd> tops = new LinkedHashMap<>();
-        done.forEach((name, d) -> tops.put(name, d.spectrum().top()));
+        done.forEach(d -> tops.put(d.name(), d.spectrum().top()));
         List<AnalysedMatrix> out = new ArrayList<>();
-        done.forEach((name, d) -> {
-            Double[] v = dynamics.measure(name, tops);
-            out.add(new AnalysedMatrix(name, d.spectrum(), d.metrics(), v[0], v[1]));
-        });
+        for (Decomposed d : done) {
+            Double[] v = dynamics.measure(d.name(), tops);
+            out.add(new AnalysedMatrix(d.name(), d.spectrum(), d.metrics(), v[0], v[1]));
+        }
         return new AnalysedSnapshot(epoch, out);
     }
 

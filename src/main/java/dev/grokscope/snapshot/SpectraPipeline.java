@@ -1,8 +1,9 @@
 package dev.grokscope.snapshot;
 
 import dev.grokscope.backend.BlasThreads;
+import dev.grokscope.backend.IdlePriority;
+import dev.grokscope.backend.NativeMemory;
 import dev.grokscope.results.RunDirectory;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,26 +11,30 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
  * Runs snapshots through analysis into the sinks of a run directory: spectra.csv, {@code spectra/<m>.npy},
  * the vector files, any extra sinks, and {@code spectra/epochs.npy} last, so that its length counts whole
  * snapshots. A snapshot reaches every sink or none: if one fails, those before it are undone and the
- * failure is rethrown.
+ * failure is rethrown. Sinks are called in snapshot order and never two at once, though not always from
+ * the same thread.
  *
- * <p>Where the work runs is the {@link Schedule}: everything on the caller's (training) thread, or the
- * analysis and the writes on one worker thread while training goes on when a core is free for it, or,
- * when training's BLAS already uses every core, the analysis on every core at once while training waits
- * and the writes on the worker. At most one snapshot is pending ({@link #submit} waits for the previous
- * one), and {@link #awaitPending()} makes everything submitted written. The snapshot's matrices must be
- * copies: the pipeline owns them and frees their native memory as soon as they are analysed (or failed),
- * instead of leaving it to the garbage collector. No schedule changes what training computes.
+ * <p>Where the work runs is the {@link Schedule}. In each, a snapshot is a few independent pieces of work
+ * (one decomposition per matrix, {@link SnapshotAnalysis#decompose}) followed by one that compares and
+ * writes them, and any thread may take a piece that no other has taken: a worker thread in the operating
+ * system's idle class ({@link IdlePriority}) does what it can with the CPU training leaves unused, and
+ * when training hands over the next snapshot (or a checkpoint or the end of training needs everything
+ * written) before the worker is done, the training thread does the rest itself. At most one snapshot is
+ * pending. No schedule changes what training computes, nor what is written.
  */
 public final class SpectraPipeline {
     /** Where a snapshot's analysis and writes run. */
@@ -37,26 +42,30 @@ public final class SpectraPipeline {
         /** Analysis and writes on the caller's thread, between training steps. */
         INLINE,
         /**
-         * Analysis and writes on one worker thread while training goes on: when training's BLAS leaves a
-         * core free (fewer BLAS threads than cores), the worker costs training next to nothing.
+         * Analysis and writes on the idle-class worker while training goes on; whatever it has not done
+         * when the next snapshot comes, the training thread does. For training whose BLAS runs on one
+         * thread (a 1-thread run, or a network that splits its batches over its own threads at one BLAS
+         * thread each): the worker's LAPACK calls then never queue with training's for OpenBLAS's one
+         * thread pool ({@link BlasThreads}), and training computes exactly what it would without spectra.
          */
         BACKGROUND,
         /**
-         * Training uses every core (its BLAS, or its own threads), so a concurrent worker would take CPU
-         * from it and queue with it for OpenBLAS's one thread pool ({@link BlasThreads}): the caller waits while the matrices are
-         * analysed on every core at once, one BLAS thread each, and the writes go on in the background.
+         * Training's BLAS runs on several threads (a Deeplearning4j network of a user's), so a concurrent
+         * analysis would queue with it for OpenBLAS's thread pool and change its thread count under it: the
+         * caller waits while the matrices are decomposed on every core at once, one BLAS thread each, and
+         * the comparison and writes go to the worker.
          */
         ALL_CORES;
 
         /**
          * The schedule for a run that asked for background work ({@code instrumentation.background}) whose
-         * training keeps this many threads busy ({@code Network#computeThreads}), on this many cores.
+         * training runs the BLAS at {@code blasThreads} threads.
          */
-        public static Schedule of(boolean background, int trainingThreads, int cores) {
+        public static Schedule of(boolean background, int blasThreads) {
             if (!background) {
                 return INLINE;
             }
-            return cores > 1 && trainingThreads >= cores ? ALL_CORES : BACKGROUND;
+            return blasThreads > 1 ? ALL_CORES : BACKGROUND;
         }
     }
 
@@ -70,12 +79,13 @@ public final class SpectraPipeline {
     private final Schedule schedule;
     private final ExecutorService worker;
     private final ExecutorService analysers;
-    /** The analysis threads of {@link Schedule#ALL_CORES}, whose CPU time and allocations {@link Meter} counts. */
-    private final List<Thread> analysisThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private Future<?> pending;
+    private final int analyserThreads;
+    private Job pending;
+    /** Arrays of snapshots this pipeline has finished with, by length ({@link #take}). */
+    private final Map<Integer, java.util.ArrayDeque<double[]>> spare = new java.util.HashMap<>();
     private SnapshotSink.Resume resume = SnapshotSink.Resume.NONE;
     private boolean opened;
-    private long nanos;
+    private long waitNanos;
     private long cpuNanos;
     private long allocated;
     private int snapshots;
@@ -83,18 +93,28 @@ public final class SpectraPipeline {
     /**
      * @param chains matrices where each feeds the next (in x out), for {@code align_next}
      * @param background keep the work off the training thread as far as the machine allows
-     *        ({@link Schedule#of}: {@link Schedule#BACKGROUND} or {@link Schedule#ALL_CORES}); false: inline
+     *        ({@link Schedule#of}, from the BLAS's thread count now); false: inline
      * @param extraSinks further consumers, called after the files and before epochs.npy
      */
     public SpectraPipeline(RunDirectory dir, List<List<String>> chains, boolean background,
                            List<SnapshotSink> extraSinks) {
-        this(dir, chains, Schedule.of(background, BlasThreads.current(), Runtime.getRuntime().availableProcessors()),
-                extraSinks);
+        this(dir, chains, Schedule.of(background, BlasThreads.current()), extraSinks);
     }
 
     /** A pipeline with the given schedule. */
     public SpectraPipeline(RunDirectory dir, List<List<String>> chains, Schedule schedule,
                            List<SnapshotSink> extraSinks) {
+        this(dir, chains, schedule, extraSinks, schedule == Schedule.INLINE ? null
+                : Executors.newSingleThreadExecutor(threads("grokscope-spectra", true)));
+    }
+
+    /** A pipeline whose worker is {@code worker} (tests: one that never runs, or one that is late). */
+    SpectraPipeline(RunDirectory dir, List<List<String>> chains, Schedule schedule, List<SnapshotSink> extraSinks,
+                    ExecutorService worker) {
+        if ((worker == null) != (schedule == Schedule.INLINE)) {
+            throw new IllegalArgumentException("a " + schedule + " pipeline " + (worker == null ? "needs" : "has no use for")
+                    + " a worker");
+        }
         this.schedule = schedule;
         this.dir = dir;
         this.analysis = new SnapshotAnalysis(chains);
@@ -104,20 +124,23 @@ public final class SpectraPipeline {
         sinks.add(vectors);
         sinks.addAll(extraSinks);
         sinks.add(new EpochsSink(dir.spectra().resolve(RunDirectory.EPOCHS)));
-        this.worker = schedule == Schedule.INLINE ? null : Executors.newSingleThreadExecutor(daemons("grokscope-spectra", null));
-        this.analysers = schedule != Schedule.ALL_CORES ? null
-                : Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), daemons("grokscope-spectra-analysis", analysisThreads));
+        this.worker = worker;
+        this.analyserThreads = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
+        this.analysers = schedule != Schedule.ALL_CORES || analyserThreads == 0 ? null
+                : Executors.newFixedThreadPool(analyserThreads, threads("grokscope-spectra-analysis", false));
     }
 
-    /** Daemon threads named {@code name-1}, {@code name-2}, ..; each one started is added to {@code started} if given. */
-    private static java.util.concurrent.ThreadFactory daemons(String name, List<Thread> started) {
+    /** Daemon threads named {@code name-1}, {@code name-2}, ..., in the idle class if {@code idle}. */
+    private static java.util.concurrent.ThreadFactory threads(String name, boolean idle) {
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            Thread t = new Thread(() -> {
+                if (idle && !IdlePriority.lowerCurrentThread()) {
+                    LOG.debug("spectra worker runs at normal priority (no idle scheduling class here)");
+                }
+                r.run();
+            }, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
-            if (started != null) {
-                started.add(t);
-            }
             return t;
         };
     }
@@ -138,58 +161,85 @@ public final class SpectraPipeline {
                 : new SnapshotSink.Resume(resumedAfter, EpochsSink.snapshotsUpTo(epochs, resumedAfter));
     }
 
-    /** Analyses and writes a snapshot (copies of the matrices) after the previous one is written. */
-    public void submit(int epoch, Map<String, INDArray> copies) throws IOException {
-        awaitPending();
-        switch (schedule) {
-            case INLINE -> write(analyse(epoch, copies));
-            case BACKGROUND -> pending = worker.submit(() -> {
-                write(analyse(epoch, copies));
-                return null;
-            });
-            case ALL_CORES -> {
-                AnalysedSnapshot s;
-                try (BlasThreads.Lease ignored = BlasThreads.singleThreaded()) {
-                    s = analyse(epoch, copies);
-                }
-                pending = worker.submit(() -> {
-                    write(s);
-                    return null;
-                });
-            }
+    /**
+     * Copies live weight matrices into a snapshot ({@link Snapshot#take}) whose arrays are those of
+     * earlier snapshots this pipeline has finished with: a Nanda snapshot is 1.8 MB of float64, which
+     * every epoch would otherwise be garbage for the collector.
+     */
+    public Snapshot take(int epoch, Map<String, org.nd4j.linalg.api.ndarray.INDArray> live) {
+        return Snapshot.take(epoch, live, this::array);
+    }
+
+    private synchronized double[] array(int length) {
+        java.util.ArrayDeque<double[]> free = spare.get(length);
+        double[] a = free == null ? null : free.poll();
+        return a != null ? a : new double[length];
+    }
+
+    /** A snapshot's arrays, free for the next: called once every decomposition reading them is done. */
+    private synchronized void recycle(Snapshot s) {
+        for (Snapshot.Matrix m : s.matrices()) {
+            spare.computeIfAbsent(m.values().length, k -> new java.util.ArrayDeque<>()).push(m.values());
         }
     }
 
-    /** Waits for the snapshot being written in the background, if any; rethrows its failure. */
+    /**
+     * Analyses and writes a snapshot (every matrix finite) after the previous one is written, helping to
+     * finish that one first if it is not.
+     *
+     * @throws IllegalArgumentException if a matrix of the snapshot is not finite
+     */
+    public void submit(Snapshot snapshot) throws IOException {
+        if (snapshot.nonFinite() != null) {
+            throw new IllegalArgumentException("spectra: " + snapshot.nonFinite() + " has NaN or infinite entries at "
+                    + snapshot.epoch());
+        }
+        awaitPending();
+        long t0 = System.nanoTime();
+        Job job = new Job(snapshot);
+        try {
+            switch (schedule) {
+                case INLINE -> {
+                    job.complete();
+                    job.await();
+                }
+                case BACKGROUND -> {
+                    pending = job;
+                    worker.execute(job::complete);
+                }
+                case ALL_CORES -> {
+                    job.decomposeOnEveryCore();
+                    pending = job;
+                    worker.execute(job::complete);
+                }
+            }
+        } finally {
+            addWait(System.nanoTime() - t0);
+        }
+    }
+
+    /**
+     * Makes the pending snapshot written, doing on this thread whatever part of it the worker has not
+     * started; rethrows its failure.
+     */
     public void awaitPending() throws IOException {
-        Future<?> f = pending;
+        Job j = pending;
         pending = null;
-        if (f == null) {
+        if (j == null) {
             return;
         }
+        long t0 = System.nanoTime();
         try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while writing spectra", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
+            j.complete();
+            j.await();
+        } finally {
+            addWait(System.nanoTime() - t0);
         }
     }
 
     /**
      * Ends the session: waits for the pending snapshot, tells every sink ({@code complete}: the run will
-     * not continue), closes them and stops the worker. The first failure is rethrown after all are closed.
+     * not continue), closes them and stops the threads. The first failure is rethrown after all are closed.
      */
     public void finish(boolean complete) throws IOException {
         Exception first = null;
@@ -222,9 +272,9 @@ public final class SpectraPipeline {
             }
         }
         if (snapshots > 0) {
-            LOG.info("spectra: {} snapshots, {} ms wall and {} ms CPU each (analysis and writes), {} MB of Java heap "
-                            + "allocated each; schedule {}", snapshots,
-                    String.format(java.util.Locale.ROOT, "%.1f", msPerSnapshot()),
+            LOG.info("spectra: {} snapshots; each cost training {} ms of its time and took {} ms of CPU (analysis "
+                            + "and writes, any thread), {} MB of Java heap; schedule {}", snapshots,
+                    String.format(java.util.Locale.ROOT, "%.2f", msPerSnapshot()),
                     String.format(java.util.Locale.ROOT, "%.1f", cpuMsPerSnapshot()),
                     String.format(java.util.Locale.ROOT, "%.2f", allocatedMbPerSnapshot()),
                     schedule.name().toLowerCase(java.util.Locale.ROOT));
@@ -237,48 +287,162 @@ public final class SpectraPipeline {
         }
     }
 
-    /** Mean wall time of one snapshot's analysis and writes in this session, ms; NaN before the first. */
+    /**
+     * What the spectra cost training, per snapshot, in this session: the mean time the calling (training)
+     * thread spent in {@link #submit} and {@link #awaitPending}, analysing, writing or waiting, ms; NaN
+     * before the first snapshot.
+     */
     public synchronized double msPerSnapshot() {
-        return snapshots == 0 ? Double.NaN : nanos / 1e6 / snapshots;
+        return snapshots == 0 ? Double.NaN : waitNanos / 1e6 / snapshots;
     }
 
-    /**
-     * Mean CPU time of the thread that analysed and wrote one snapshot, ms; NaN before the first. (BLAS
-     * threads that LAPACK may start are not counted; with OMP_NUM_THREADS=1 there are none.)
-     */
+    /** Mean CPU time of one snapshot's analysis and writes, on whichever threads did them, ms; NaN before the first. */
     public synchronized double cpuMsPerSnapshot() {
         return snapshots == 0 ? Double.NaN : cpuNanos / 1e6 / snapshots;
     }
 
     /**
-     * Mean Java heap allocated by the thread that analysed and wrote one snapshot, MB; NaN before the
-     * first. Heap garbage matters beyond its collection: the run's full collections for ND4J's native
-     * memory are triggered by heap growth ({@link dev.grokscope.backend.NativeMemory}).
+     * Mean Java heap allocated by one snapshot's analysis and writes, MB; NaN before the first. Heap
+     * garbage matters beyond its collection: the run's full collections for ND4J's native memory are
+     * triggered by heap growth ({@link dev.grokscope.backend.NativeMemory}).
      */
     public synchronized double allocatedMbPerSnapshot() {
         return snapshots == 0 ? Double.NaN : allocated / 1e6 / snapshots;
     }
 
-    /**
-     * The snapshot's analysis (on every core under {@link Schedule#ALL_CORES}); frees the copies whatever
-     * happens.
-     */
-    private AnalysedSnapshot analyse(int epoch, Map<String, INDArray> copies) throws IOException {
-        Meter m = new Meter();
+    private synchronized void addWait(long nanos) {
+        waitNanos += nanos;
+    }
+
+    /** Runs {@code work} on this thread, adding its CPU time and heap allocation to the pipeline's. */
+    private <T> T metered(Callable<T> work) throws Exception {
+        long c0 = THREADS.getCurrentThreadCpuTime();
+        long a0 = THREADS.getCurrentThreadAllocatedBytes();
         try {
-            if (!opened && resume.snapshots() > 0) {
-                analysis.seed(vectors.read(resume.snapshots() - 1, copies));
-            }
-            return analysers == null ? analysis.analyse(epoch, copies) : analysis.analyse(epoch, copies, analysers);
+            return work.call();
         } finally {
-            copies.values().forEach(INDArray::close);
-            m.stop();
+            long c = THREADS.getCurrentThreadCpuTime() - c0;
+            long a = THREADS.getCurrentThreadAllocatedBytes() - a0;
+            NativeMemory.allocatedWithoutNativeMemory(a); // plain arrays only: no ND4J array is made here
+            synchronized (this) {
+                cpuNanos += c;
+                allocated += a;
+            }
         }
+    }
+
+    /**
+     * One snapshot in flight: a decomposition per matrix (costliest first), each run once by whichever
+     * thread takes it, then the step that compares them with the previous snapshot and writes the result,
+     * run once by whichever thread gets there first after every decomposition is done.
+     */
+    private final class Job {
+        private final Snapshot snapshot;
+        private final Map<String, FutureTask<SnapshotAnalysis.Decomposed>> parts = new LinkedHashMap<>();
+        private final FutureTask<Void> written;
+
+        Job(Snapshot snapshot) {
+            this.snapshot = snapshot;
+            for (Snapshot.Matrix m : SnapshotAnalysis.costliestFirst(snapshot)) {
+                parts.put(m.name(), new FutureTask<>(() -> metered(() -> SnapshotAnalysis.decompose(m))));
+            }
+            written = new FutureTask<>(() -> metered(() -> {
+                try {
+                    write(assemble());
+                } finally {
+                    parts.values().forEach(Job::quietly); // none still reads the snapshot
+                    recycle(snapshot);
+                }
+                return null;
+            }));
+        }
+
+        /** Takes every decomposition no thread has started, on this thread; returns when none is left to take. */
+        void decompose() {
+            parts.values().forEach(FutureTask::run);
+        }
+
+        /** Everything this thread can still take: the decompositions, then (once all are done) the write. */
+        void complete() {
+            decompose();
+            written.run();
+        }
+
+        /**
+         * The decompositions on this thread and every analysis thread at once, one BLAS thread each, and
+         * back when all are done.
+         */
+        void decomposeOnEveryCore() {
+            try (BlasThreads.Lease ignored = BlasThreads.singleThreaded()) {
+                List<Future<?>> helpers = new ArrayList<>();
+                for (int i = 0; i < analyserThreads && analysers != null; i++) {
+                    helpers.add(analysers.submit(this::decompose));
+                }
+                decompose();
+                for (Future<?> h : helpers) {
+                    quietly(h);
+                }
+                parts.values().forEach(Job::quietly); // every decomposition done before the lease ends
+            }
+        }
+
+        /** Waits for the write; rethrows its failure (or a decomposition's) as it was thrown. */
+        void await() throws IOException {
+            try {
+                written.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while writing spectra", e);
+            } catch (ExecutionException e) {
+                throw rethrow(e.getCause());
+            }
+        }
+
+        private AnalysedSnapshot assemble() throws IOException {
+            if (!opened && resume.snapshots() > 0) {
+                analysis.seed(vectors.read(resume.snapshots() - 1, snapshot));
+            }
+            List<SnapshotAnalysis.Decomposed> done = new ArrayList<>();
+            for (Snapshot.Matrix m : snapshot.matrices()) {
+                try {
+                    done.add(parts.get(m.name()).get());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while analysing spectra", e);
+                } catch (ExecutionException e) {
+                    throw rethrow(e.getCause());
+                }
+            }
+            return analysis.measure(snapshot.epoch(), done);
+        }
+
+        private static void quietly(Future<?> f) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                // reported by the write, which needs every decomposition
+            }
+        }
+    }
+
+    /** A failure as it was thrown: IOException, unchecked exception or error. */
+    private static IOException rethrow(Throwable c) {
+        if (c instanceof IOException io) {
+            return io;
+        }
+        if (c instanceof RuntimeException re) {
+            throw re;
+        }
+        if (c instanceof Error err) {
+            throw err;
+        }
+        return new IOException(c);
     }
 
     /** Appends an analysed snapshot to every sink (opening them with the first) or to none. */
     private void write(AnalysedSnapshot s) throws IOException {
-        Meter m = new Meter();
         if (!opened) {
             Files.createDirectories(dir.spectra());
             for (SnapshotSink sink : sinks) {
@@ -288,43 +452,8 @@ public final class SpectraPipeline {
         }
         appendEverywhere(s);
         analysis.commit(s);
-        m.stop();
         synchronized (this) {
             snapshots++;
-        }
-    }
-
-    /**
-     * Wall time from construction to {@link #stop}, and the CPU time and Java heap the current thread and
-     * the analysis threads used meanwhile (the analysis threads work only while the caller waits for them).
-     */
-    private final class Meter {
-        private final long t0 = System.nanoTime();
-        private final long c0 = cpu();
-        private final long a0 = allocatedBytes();
-
-        void stop() {
-            synchronized (SpectraPipeline.this) {
-                nanos += System.nanoTime() - t0;
-                cpuNanos += cpu() - c0;
-                allocated += allocatedBytes() - a0;
-            }
-        }
-
-        private long cpu() {
-            long sum = THREADS.getCurrentThreadCpuTime();
-            for (Thread t : analysisThreads) {
-                sum += Math.max(0, THREADS.getThreadCpuTime(t.getId()));
-            }
-            return sum;
-        }
-
-        private long allocatedBytes() {
-            long sum = THREADS.getCurrentThreadAllocatedBytes();
-            for (Thread t : analysisThreads) {
-                sum += Math.max(0, THREADS.getThreadAllocatedBytes(t.getId()));
-            }
-            return sum;
         }
     }
 

@@ -81,6 +81,29 @@ public final class SingularValues {
         return GramSpectrum.of(Matrices.toFlat(w), (int) w.rows(), (int) w.columns(), t);
     }
 
+    /**
+     * {@link #spectrum(INDArray, int)} for a row-major m x n array {@code a[i * n + j]} (read, not modified):
+     * what a training snapshot holds.
+     *
+     * @throws IllegalArgumentException if the shape does not match, or an entry is not finite, or t < 1
+     */
+    public static Spectrum spectrum(double[] a, int m, int n, int t) {
+        if (m < 1 || n < 1 || a.length != (long) m * n) {
+            throw new IllegalArgumentException("W must be a non-empty " + m + "x" + n + " matrix, got " + a.length
+                    + " entries");
+        }
+        if (t < 1) {
+            throw new IllegalArgumentException("t (leading triplets) must be >= 1, got " + t);
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (!Double.isFinite(a[i])) {
+                throw new IllegalArgumentException("W (" + m + "x" + n + ") must be finite, entry [" + i / n + ","
+                        + i % n + "] is " + a[i]);
+            }
+        }
+        return GramSpectrum.of(a, m, n, t);
+    }
+
     /** {@link #spectrum(INDArray, int)} for a row-major {@code double[m][n]}. */
     public static Spectrum spectrum(double[][] w, int t) {
         Matrices.requireFinite(w);

@@ -51,6 +51,30 @@ class NativeMemoryTest {
         assertEquals(2, m.collections());
     }
 
+    /**
+     * Heap allocated by work that holds no native memory does not count towards the headroom until a
+     * collection of any kind has freed it; what other work allocates still does.
+     */
+    @Test
+    void heapAllocatedWithoutNativeMemoryDoesNotTriggerACollection() {
+        long mb = 1L << 20;
+        AtomicLong used = new AtomicLong(10 * mb);
+        AtomicLong plain = new AtomicLong(); // reported plain-Java allocation, cumulative
+        AtomicLong gcs = new AtomicLong();
+        NativeMemory m = new NativeMemory(30 * S, () -> 0L, used::get, () -> { }, plain::get, gcs::get);
+        used.addAndGet(50 * mb); // all of it from the spectra analysis
+        plain.addAndGet(50 * mb);
+        assertFalse(m.tick(), "50 MB of plain-Java garbage: no collection for native memory");
+        used.addAndGet(31 * mb); // training's own (native-holding) allocation
+        assertFalse(m.tick(), "31 MB of training's own: below the 32 MB headroom");
+        used.set(41 * mb); // a young collection freed the analysis's garbage
+        gcs.incrementAndGet();
+        assertFalse(m.tick(), "after the young collection: 31 MB above the start");
+        used.addAndGet(mb);
+        assertTrue(m.tick(), "32 MB of training's own");
+        assertEquals(1, m.collections());
+    }
+
     @Test
     void zeroIntervalNeverCollects() {
         AtomicLong now = new AtomicLong();

@@ -33,7 +33,11 @@ class MlpTest {
     }
 
     private static INDArray oneHot(int[] labels, DataType t) {
-        INDArray y = Nd4j.zeros(t, labels.length, P);
+        return oneHot(labels, P, t);
+    }
+
+    private static INDArray oneHot(int[] labels, int classes, DataType t) {
+        INDArray y = Nd4j.zeros(t, labels.length, classes);
         for (int i = 0; i < labels.length; i++) {
             y.putScalar(i, labels[i], 1.0);
         }
@@ -142,6 +146,49 @@ class MlpTest {
         INDArray out = fit.output(x);
         double oerr = out.sub(kernel.output(x)).amaxNumber().doubleValue();
         assertTrue(oerr < 1e-10 * Math.max(1, out.amaxNumber().doubleValue()), what + ": outputs off by " + oerr);
+    }
+
+    /**
+     * A batch split over 2 or 3 shards, each on its own thread, steps as one shard does (itself checked
+     * against fit above) to 1e-10 in float64 after several AdamW steps, for every activation, loss, depth
+     * and bias setting: the same numbers but for the summation order. Outputs to 1e-12. A batch below
+     * 2 x {@link Shards#MIN_ROWS} runs on shard 0 alone.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("kernelOptions")
+    void shardsStepAsOneKernelDoes(Activation act, Loss loss, int depth, boolean bias) {
+        int p = 17; // 144 training pairs: 2 shards of 72, 3 of 48
+        MlpSpec spec = new MlpSpec(depth, 16, act, bias, loss, 1.0);
+        OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 0.01, 0.9, 0.98, 1e-8, 0.5, true, 0.9, 3);
+        Split s = Split.of(new DataSpec(p, Operation.ADD, 0.5, false), Seeds.of(4));
+        String what = act + " " + loss + " depth " + depth + " bias " + bias;
+        for (int shards : new int[] {2, 3}) {
+            Mlp one = Mlp.build(spec, p, opt, DOUBLE, 9, Mlp.Path.KERNEL, 1);
+            Mlp many = Mlp.build(spec, p, opt, DOUBLE, 9, Mlp.Path.KERNEL, shards);
+            INDArray x = one.features(s.train());
+            INDArray y = oneHot(s.train().labels(), p, DataType.DOUBLE);
+            INDArray xs = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 40), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            INDArray ys = y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 40), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            assertEquals(144, x.rows());
+            for (int step = 0; step < 4; step++) {
+                INDArray bx = step == 2 ? xs : x;
+                INDArray by = step == 2 ? ys : y;
+                one.step(bx, by);
+                many.step(bx, by);
+                for (String name : one.parameters().keySet()) {
+                    INDArray e = one.parameters().get(name);
+                    double err = e.sub(many.parameters().get(name)).norm2Number().doubleValue() / e.norm2Number().doubleValue();
+                    assertTrue(err < 1e-10, what + ", " + shards + " shards, step " + step + ": " + name + " off by " + err);
+                }
+                INDArray se = one.optimizerState().get("updater");
+                double serr = se.sub(many.optimizerState().get("updater")).norm2Number().doubleValue() / se.norm2Number().doubleValue();
+                assertTrue(serr < 1e-10, what + ", " + shards + " shards, step " + step + ": updater state off by " + serr);
+            }
+            INDArray out = one.output(x);
+            double oerr = out.sub(many.output(x)).amaxNumber().doubleValue();
+            assertTrue(oerr < 1e-12 * Math.max(1, out.amaxNumber().doubleValue()), what + ", " + shards
+                    + " shards: outputs off by " + oerr);
+        }
     }
 
     /** In float32 (the training default) the quickstart's model steps as fit does, to float rounding. */

@@ -56,4 +56,32 @@ class NpyTest {
         Files.write(f, java.util.Arrays.copyOf(b, b.length - 8));
         assertTrue(assertThrows(BadInputException.class, () -> Npy.read(f)).getMessage().contains("truncated"));
     }
+
+    /** Rows read one at a time are the file's rows; a torn last row is not counted; only 2-D files open. */
+    @Test
+    void rowsAreReadOneAtATime() throws Exception {
+        Path f = tmp.resolve("grow.npy");
+        try (Npy.NpyAppender a = Npy.NpyAppender.create(f, 3)) {
+            for (int i = 0; i < 5; i++) {
+                a.append(new double[] {i, i + 0.5, -i * 1e-300});
+            }
+        }
+        Npy.Array whole = Npy.read(f);
+        try (Npy.Rows rows = Npy.Rows.open(f)) {
+            assertEquals(5, rows.rows());
+            assertEquals(3, rows.cols());
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(whole.matrix()[i], rows.row(i), 0.0);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> rows.row(5));
+        }
+        Files.write(f, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND); // a torn sixth row
+        try (Npy.Rows rows = Npy.Rows.open(f)) {
+            assertEquals(5, rows.rows());
+        }
+        Path v = tmp.resolve("v.npy");
+        Npy.writeFloat64(v, new double[] {1, 2});
+        BadInputException e = assertThrows(BadInputException.class, () -> Npy.Rows.open(v));
+        assertTrue(e.getMessage().contains("2-D"), e.getMessage());
+    }
 }

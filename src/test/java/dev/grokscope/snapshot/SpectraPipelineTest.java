@@ -71,9 +71,9 @@ class SpectraPipelineTest {
         Recording failing = new Recording(2);
         SpectraPipeline p = new SpectraPipeline(dir, List.of(List.of("a", "b")), true, List.of(failing));
         p.start(0);
-        p.submit(0, matrices(0));
-        p.submit(1, matrices(1));
-        p.submit(2, matrices(2));
+        p.submit(Snapshot.take(0, matrices(0)));
+        p.submit(Snapshot.take(1, matrices(1)));
+        p.submit(Snapshot.take(2, matrices(2)));
         IOException e = assertThrows(IOException.class, p::awaitPending);
         assertTrue(e.getMessage().contains("disk full at 2"), e.getMessage());
         p.finish(false);
@@ -84,8 +84,8 @@ class SpectraPipelineTest {
         Recording resumed = new Recording(-1);
         SpectraPipeline q = new SpectraPipeline(dir, List.of(List.of("a", "b")), false, List.of(resumed));
         q.start(1);
-        q.submit(2, matrices(2));
-        q.submit(3, matrices(3));
+        q.submit(Snapshot.take(2, matrices(2)));
+        q.submit(Snapshot.take(3, matrices(3)));
         q.finish(true);
         assertEquals(List.of("open 2 after 1 keep 2", "finish true", "close"), resumed.calls);
         assertSnapshots(dir, new double[] {0, 1, 2, 3});
@@ -110,11 +110,11 @@ class SpectraPipelineTest {
     /** Two matrices that drift a little per epoch, as trained weights do. */
     @Test
     void theScheduleLeavesTheWorkerACoreOrUsesThemAll() {
-        assertEquals(SpectraPipeline.Schedule.INLINE, SpectraPipeline.Schedule.of(false, 2, 2));
-        assertEquals(SpectraPipeline.Schedule.BACKGROUND, SpectraPipeline.Schedule.of(true, 1, 2));
-        assertEquals(SpectraPipeline.Schedule.BACKGROUND, SpectraPipeline.Schedule.of(true, 1, 1));
-        assertEquals(SpectraPipeline.Schedule.ALL_CORES, SpectraPipeline.Schedule.of(true, 2, 2));
-        assertEquals(SpectraPipeline.Schedule.ALL_CORES, SpectraPipeline.Schedule.of(true, 8, 4));
+        assertEquals(SpectraPipeline.Schedule.INLINE, SpectraPipeline.Schedule.of(false, 2));
+        assertEquals(SpectraPipeline.Schedule.INLINE, SpectraPipeline.Schedule.of(false, 1));
+        assertEquals(SpectraPipeline.Schedule.BACKGROUND, SpectraPipeline.Schedule.of(true, 1));
+        assertEquals(SpectraPipeline.Schedule.ALL_CORES, SpectraPipeline.Schedule.of(true, 2));
+        assertEquals(SpectraPipeline.Schedule.ALL_CORES, SpectraPipeline.Schedule.of(true, 8));
     }
 
     @Test
@@ -130,7 +130,7 @@ class SpectraPipelineTest {
                         List.of(new Probe(blasDuringWrites)));
                 p.start(0);
                 for (int epoch = 0; epoch < 3; epoch++) {
-                    p.submit(epoch, matrices(epoch));
+                    p.submit(Snapshot.take(epoch, matrices(epoch)));
                     assertEquals(2, BlasThreads.current(), schedule + ": training's BLAS threads as they were");
                 }
                 p.finish(true);
@@ -163,6 +163,110 @@ class SpectraPipelineTest {
         } finally {
             BlasThreads.set(before);
         }
+    }
+
+    /**
+     * A worker that never runs (all its threads busy, say): the training thread does each snapshot's
+     * decompositions and writes itself when it hands over the next one, and the files are those of an
+     * inline pipeline, bit for bit.
+     */
+    @Test
+    void theTrainingThreadDoesWhatTheWorkerDoesNotGetTo(@TempDir Path tmp) throws IOException {
+        List<Runnable> neverRun = new ArrayList<>();
+        java.util.concurrent.ExecutorService stalled = new java.util.concurrent.AbstractExecutorService() {
+            private boolean down;
+
+            @Override
+            public void execute(Runnable r) {
+                neverRun.add(r);
+            }
+
+            @Override
+            public void shutdown() {
+                down = true;
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                down = true;
+                return neverRun;
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return down;
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return down;
+            }
+
+            @Override
+            public boolean awaitTermination(long t, java.util.concurrent.TimeUnit u) {
+                return down;
+            }
+        };
+        RunDirectory helped = new RunDirectory(tmp.resolve("helped")).create();
+        SpectraPipeline p = new SpectraPipeline(helped, List.of(List.of("a", "b")), SpectraPipeline.Schedule.BACKGROUND,
+                List.of(), stalled);
+        p.start(0);
+        for (int epoch = 0; epoch < 4; epoch++) {
+            p.submit(Snapshot.take(epoch, matrices(epoch)));
+        }
+        p.finish(true);
+        assertEquals(4, neverRun.size(), "every snapshot was offered to the worker");
+        RunDirectory inline = new RunDirectory(tmp.resolve("inline")).create();
+        SpectraPipeline q = new SpectraPipeline(inline, List.of(List.of("a", "b")), SpectraPipeline.Schedule.INLINE,
+                List.of());
+        q.start(0);
+        for (int epoch = 0; epoch < 4; epoch++) {
+            q.submit(Snapshot.take(epoch, matrices(epoch)));
+        }
+        q.finish(true);
+        assertSnapshots(helped, new double[] {0, 1, 2, 3});
+        assertEquals(java.nio.file.Files.readString(inline.spectraCsv()), java.nio.file.Files.readString(helped.spectraCsv()));
+        for (String m : List.of("a", "b")) {
+            assertArrayEquals(Npy.read(inline.spectrum(m)).data(), Npy.read(helped.spectrum(m)).data(), 0.0, m);
+        }
+        assertTrue(p.msPerSnapshot() > 0 && p.cpuMsPerSnapshot() > 0, "the training thread's time is counted");
+    }
+
+    /** The background worker writes from the idle scheduling class while the training thread is elsewhere. */
+    @Test
+    void theWorkerWorksInTheIdleClass(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT)
+                .contains("linux"), "SCHED_IDLE is Linux's");
+        java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SnapshotSink probe = new SnapshotSink() {
+            @Override
+            public void open(AnalysedSnapshot first, Resume resume) {
+            }
+
+            @Override
+            public void append(AnalysedSnapshot s) {
+                seen.add(Thread.currentThread().getName() + " idle " + dev.grokscope.backend.IdlePriority.isCurrentThreadIdle());
+                written.countDown();
+            }
+
+            @Override
+            public void undo() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        RunDirectory dir = new RunDirectory(tmp.resolve("run")).create();
+        SpectraPipeline p = new SpectraPipeline(dir, List.of(List.of("a", "b")), SpectraPipeline.Schedule.BACKGROUND,
+                List.of(probe));
+        p.start(0);
+        p.submit(Snapshot.take(0, matrices(0)));
+        // this thread does not help until awaitPending: whoever wrote snapshot 0 meanwhile was the worker
+        assertTrue(written.await(60, java.util.concurrent.TimeUnit.SECONDS), "the worker wrote the snapshot");
+        p.finish(true);
+        assertEquals(List.of("grokscope-spectra-1 idle true"), seen);
     }
 
     /** A sink that records the BLAS's thread count each time it is written to. */
