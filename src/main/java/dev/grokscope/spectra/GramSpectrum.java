@@ -2,7 +2,8 @@ package dev.grokscope.spectra;
 
 /**
  * Every singular value and the t leading singular triplets of a matrix, from the eigen-decomposition of
- * its smaller Gram matrix where that is exact enough, else from {@code dgesdd}.
+ * its smaller Gram matrix where that is exact enough, else from {@code dgesdd}; square-ish matrices take
+ * {@link BidiagonalSpectrum} first.
  *
  * <p>With k = min(m, n) and G the k x k Gram matrix of the smaller side (W W^T if m <= n, else W^T W),
  * the eigenvalues of G are lambda_i = s_i^2. A backward-stable eigensolver gets each lambda_i to within
@@ -25,6 +26,15 @@ package dev.grokscope.spectra;
 final class GramSpectrum {
     /** Smallest s_k / s_1 for which the Gram matrix's values are used (see the class comment). */
     static final double MIN_RATIO = 1e-3;
+    /**
+     * Matrices whose short side is at least this fraction of the long side take {@link BidiagonalSpectrum}
+     * first. For an m x n random matrix (m <= n) the ratio s_k / s_1 sits near the Marchenko-Pastur edges'
+     * (1 - sqrt(m/n)) / (1 + sqrt(m/n)): 0.03 for 114 x 128, 0.013 at m/n = 0.95, but ~1/(2n) scattered
+     * down to 1e-5 for square ones, so a square matrix fails {@link #MIN_RATIO} often (Nanda's W_K in 297
+     * of the first 301 snapshots) and would need a second reduction, while a clearly rectangular one
+     * passes until training makes it low-rank.
+     */
+    static final double NEARLY_SQUARE = 0.95;
 
     private GramSpectrum() {
     }
@@ -39,6 +49,13 @@ final class GramSpectrum {
         int k = Math.min(m, n);
         int top = Math.min(t, k);
         double fro2 = Matrices.frobeniusSquared(a, m, n);
+        if (k >= NEARLY_SQUARE * Math.max(m, n)) {
+            try {
+                return BidiagonalSpectrum.of(a, m, n, t, fro2);
+            } catch (SpectrumException e) {
+                // the Gram route below, and its exact fallbacks
+            }
+        }
         OpenBlas.Eigen eigen;
         try {
             eigen = OpenBlas.eigen(OpenBlas.gram(a, m, n), k, top);

@@ -96,6 +96,86 @@ final class OpenBlas {
         return false;
     }
 
+    /**
+     * Every singular value and the t leading singular triplets of the row-major m x n matrix a (not
+     * modified) from one bidiagonal reduction. The buffer is LAPACK's column-major C = A^T (n x m):
+     * {@code dgebrd} gives C = Q B P^T; {@code dbdsqr} (values only: dqds) every singular value of B to high
+     * relative accuracy; the t leading right singular vectors y of B by inverse iteration ({@code dstein})
+     * on the tridiagonal B^T B from those values (squared); x = B y / s; then u = Q x and v = P y
+     * ({@code dormbr}), C v = s u, so A u = s v: u is A's right singular vector and v its left one.
+     * Returns U (m x t) and V (n x t) row-major, unverified.
+     */
+    static Triplets bidiagonalTop(double[] a, int m, int n, int t) {
+        int rows = n; // C = A^T, column-major, rows x cols
+        int cols = m;
+        int k = Math.min(rows, cols);
+        boolean upper = rows >= cols;
+        double[] c = Scratch.copy(Scratch.Use.LAPACK_INPUT, a);
+        double[] d = new double[k];
+        double[] e = new double[Math.max(1, k)];
+        double[] tauq = new double[k];
+        double[] taup = new double[k];
+        check("dgebrd", openblas.LAPACKE_dgebrd(openblas.LAPACK_COL_MAJOR, rows, cols, c, rows, d, e, tauq, taup));
+        double[] s = d.clone();
+        check("dbdsqr", openblas.LAPACKE_dbdsqr(openblas.LAPACK_COL_MAJOR, (byte) (upper ? 'U' : 'L'), k, 0, 0, 0, s,
+                e.clone(), new double[1], 1, new double[1], 1, new double[1], 1));
+        // B^T B: for upper B (B_ii = d_i, B_i,i+1 = e_i) diag d_i^2 + e_{i-1}^2, off d_i e_i; for lower
+        // (B_i+1,i = e_i) diag d_i^2 + e_i^2, off e_i d_{i+1}
+        double[] td = new double[k];
+        double[] te = new double[Math.max(1, k)];
+        for (int i = 0; i < k; i++) {
+            td[i] = upper ? d[i] * d[i] + (i > 0 ? e[i - 1] * e[i - 1] : 0) : d[i] * d[i] + (i < k - 1 ? e[i] * e[i] : 0);
+            if (i < k - 1) {
+                te[i] = upper ? d[i] * e[i] : e[i] * d[i + 1];
+            }
+        }
+        double[] w = new double[t]; // the t largest eigenvalues of B^T B, ascending
+        for (int i = 0; i < t; i++) {
+            w[i] = s[t - 1 - i] * s[t - 1 - i];
+        }
+        double[] y = new double[k * t]; // column-major k x t, ascending
+        int[] block = new int[t];
+        java.util.Arrays.fill(block, 1);
+        if (splits(td, te, k) || openblas.LAPACKE_dstein(openblas.LAPACK_COL_MAJOR, k, td, te, t, w, block,
+                new int[] {k}, y, k, new int[t]) != 0) {
+            throw new SpectrumException("dstein: the bidiagonal's leading vectors did not converge");
+        }
+        double[] uc = new double[rows * t]; // u = Q [x; 0], column-major rows x t, descending
+        double[] vc = new double[cols * t]; // v = P [y; 0], column-major cols x t, descending
+        for (int j = 0; j < t; j++) {
+            int col = t - 1 - j; // descending
+            double sj = s[j];
+            for (int i = 0; i < k; i++) {
+                double yi = y[i + col * k];
+                vc[i + j * cols] = yi;
+                // x = B y / s
+                double bx = upper ? d[i] * yi + (i < k - 1 ? e[i] * y[i + 1 + col * k] : 0)
+                        : d[i] * yi + (i > 0 ? e[i - 1] * y[i - 1 + col * k] : 0);
+                uc[i + j * rows] = bx / sj;
+            }
+        }
+        check("dormbr", openblas.LAPACKE_dormbr(openblas.LAPACK_COL_MAJOR, (byte) 'Q', (byte) 'L', (byte) 'N', rows, t,
+                cols, c, rows, tauq, uc, rows));
+        check("dormbr", openblas.LAPACKE_dormbr(openblas.LAPACK_COL_MAJOR, (byte) 'P', (byte) 'L', (byte) 'N', cols, t,
+                rows, c, rows, taup, vc, cols));
+        // A = C^T: A's left vectors (m = cols) are v, its right ones (n = rows) are u; both row-major out
+        double[] left = new double[m * t];
+        double[] right = new double[n * t];
+        for (int j = 0; j < t; j++) {
+            for (int i = 0; i < m; i++) {
+                left[i * t + j] = vc[i + j * cols];
+            }
+            for (int i = 0; i < n; i++) {
+                right[i * t + j] = uc[i + j * rows];
+            }
+        }
+        return new Triplets(s, left, right);
+    }
+
+    /** Every singular value (descending) and the leading left (m x t) and right (n x t) vectors, row-major. */
+    record Triplets(double[] values, double[] u, double[] v) {
+    }
+
     /** Singular values of the row-major m x n matrix a, descending ({@code dgesdd}, JOBZ = 'N'); overwrites a. */
     static double[] singularValues(double[] a, int m, int n) {
         double[] s = new double[Math.min(m, n)];
