@@ -32,9 +32,10 @@ import java.util.concurrent.FutureTask;
  * (one decomposition per matrix, {@link SnapshotAnalysis#decompose}) followed by one that compares and
  * writes them, and any thread may take a piece that no other has taken: a worker thread in the operating
  * system's idle class ({@link IdlePriority}) does what it can with the CPU training leaves unused, and
- * when training hands over the next snapshot (or a checkpoint or the end of training needs everything
- * written) before the worker is done, the training thread does the rest itself. At most one snapshot is
- * pending. No schedule changes what training computes, nor what is written.
+ * when training hands over a snapshot while {@link #MAX_PENDING} are still pending (or a checkpoint or the
+ * end of training needs everything written), the training thread does the rest of the oldest itself.
+ * Snapshots are compared and written in the order they were taken, each after the one before it. No
+ * schedule changes what training computes, nor what is written.
  */
 public final class SpectraPipeline {
     /** Where a snapshot's analysis and writes run. */
@@ -80,7 +81,12 @@ public final class SpectraPipeline {
     private final ExecutorService worker;
     private final ExecutorService analysers;
     private final int analyserThreads;
-    private Job pending;
+    /**
+     * Snapshots the background worker may be behind by: two let it catch up over an epoch whose idle CPU
+     * fell short (Nanda's snapshot needs ~14 ms of CPU, about what an epoch at two threads leaves idle).
+     */
+    static final int MAX_PENDING = 2;
+    private final java.util.ArrayDeque<Job> pending = new java.util.ArrayDeque<>();
     /** Arrays of snapshots this pipeline has finished with, by length ({@link #take}). */
     private final Map<Integer, java.util.ArrayDeque<double[]>> spare = new java.util.HashMap<>();
     private SnapshotSink.Resume resume = SnapshotSink.Resume.NONE;
@@ -194,22 +200,24 @@ public final class SpectraPipeline {
             throw new IllegalArgumentException("spectra: " + snapshot.nonFinite() + " has NaN or infinite entries at "
                     + snapshot.epoch());
         }
-        awaitPending();
         long t0 = System.nanoTime();
-        Job job = new Job(snapshot);
         try {
+            while (pending.size() >= (schedule == Schedule.BACKGROUND ? MAX_PENDING : 1)) {
+                finishOldest();
+            }
+            Job job = new Job(snapshot, pending.peekLast());
             switch (schedule) {
                 case INLINE -> {
                     job.complete();
                     job.await();
                 }
                 case BACKGROUND -> {
-                    pending = job;
+                    pending.addLast(job);
                     worker.execute(job::complete);
                 }
                 case ALL_CORES -> {
                     job.decomposeOnEveryCore();
-                    pending = job;
+                    pending.addLast(job);
                     worker.execute(job::complete);
                 }
             }
@@ -219,19 +227,38 @@ public final class SpectraPipeline {
     }
 
     /**
-     * Makes the pending snapshot written, doing on this thread whatever part of it the worker has not
-     * started; rethrows its failure.
+     * Finishes the oldest pending snapshot on this thread (what the worker has not started of it); on a
+     * failure, finishes every later one too (they fail after it, writing nothing) and rethrows it.
      */
-    public void awaitPending() throws IOException {
-        Job j = pending;
-        pending = null;
-        if (j == null) {
-            return;
-        }
-        long t0 = System.nanoTime();
+    private void finishOldest() throws IOException {
+        Job j = pending.pollFirst();
         try {
             j.complete();
             j.await();
+        } catch (IOException | RuntimeException | Error e) {
+            while (!pending.isEmpty()) {
+                Job later = pending.pollFirst();
+                later.complete();
+                try {
+                    later.await();
+                } catch (IOException | RuntimeException | Error again) {
+                    // failed after the first failure: nothing of it was written
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Makes every pending snapshot written, in order, doing on this thread whatever part of them the
+     * worker has not started; rethrows the first failure.
+     */
+    public void awaitPending() throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            while (!pending.isEmpty()) {
+                finishOldest();
+            }
         } finally {
             addWait(System.nanoTime() - t0);
         }
@@ -341,13 +368,17 @@ public final class SpectraPipeline {
         private final Map<String, FutureTask<SnapshotAnalysis.Decomposed>> parts = new LinkedHashMap<>();
         private final FutureTask<Void> written;
 
-        Job(Snapshot snapshot) {
+        /** @param previous the snapshot taken before this one, if still pending: written first */
+        Job(Snapshot snapshot, Job previous) {
             this.snapshot = snapshot;
             for (Snapshot.Matrix m : SnapshotAnalysis.costliestFirst(snapshot)) {
                 parts.put(m.name(), new FutureTask<>(() -> metered(() -> SnapshotAnalysis.decompose(m))));
             }
             written = new FutureTask<>(() -> metered(() -> {
                 try {
+                    if (previous != null) {
+                        previous.afterWritten(); // in order; nothing after a failed snapshot
+                    }
                     write(assemble());
                 } finally {
                     parts.values().forEach(Job::quietly); // none still reads the snapshot
@@ -383,6 +414,19 @@ public final class SpectraPipeline {
                     quietly(h);
                 }
                 parts.values().forEach(Job::quietly); // every decomposition done before the lease ends
+            }
+        }
+
+        /** Waits until this snapshot is written; throws if it failed. */
+        private void afterWritten() throws IOException {
+            try {
+                written.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while writing spectra", e);
+            } catch (ExecutionException e) {
+                throw new IOException("an earlier snapshot (epoch " + snapshot.epoch() + ") failed: "
+                        + e.getCause().getMessage(), e.getCause());
             }
         }
 
