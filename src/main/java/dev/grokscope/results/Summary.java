@@ -42,6 +42,7 @@ public final class Summary {
         }
         m.put("final", fin);
         m.put("ms_per_step", Double.isNaN(msPerStep) ? null : msPerStep);
+        // what a snapshot cost the training thread (its wait for the spectra pipeline), ms
         m.put("spectra_ms_per_snapshot", Double.isNaN(spectraMsPerSnapshot) ? null : spectraMsPerSnapshot);
         m.put("wall_time_s", wallSeconds);
         double peak = ProcessMemory.mb(ProcessMemory.peakRssKb());

@@ -340,6 +340,9 @@ public final class ExperimentRunner {
         Map<String, Object> summary = Summary.of(status, ctx == null ? 0 : ctx.epoch(), ctx == null ? 0 : ctx.step(),
                 grok, ctx == null ? Double.NaN : ctx.msPerStep(), spectra == null ? Double.NaN : spectra.msPerSnapshot(),
                 (System.nanoTime() - t0) / 1e9, message);
+        if (spectra != null && Double.isFinite(spectra.cpuMsPerSnapshot())) {
+            summary.put("spectra_cpu_ms_per_snapshot", spectra.cpuMsPerSnapshot());
+        }
         if (warning != null) {
             summary.putAll(warning.summaryFields());
         }
