@@ -86,15 +86,22 @@ public final class SpectraPipeline {
      * fell short (Nanda's snapshot needs ~14 ms of CPU, about what an epoch at two threads leaves idle).
      */
     static final int MAX_PENDING = 2;
+    /**
+     * How long the training thread waits for a decomposition the worker has started before computing it
+     * itself: longer than one takes on these shapes (~1-4 ms), short against a starved worker.
+     */
+    static final long HELP_WAIT_MS = 5;
     private final java.util.ArrayDeque<Job> pending = new java.util.ArrayDeque<>();
     /** Arrays of snapshots this pipeline has finished with, by length ({@link #take}). */
-    private final Map<Integer, java.util.ArrayDeque<double[]>> spare = new java.util.HashMap<>();
+    private final Map<Integer, java.util.Deque<double[]>> spare = new java.util.concurrent.ConcurrentHashMap<>();
     private SnapshotSink.Resume resume = SnapshotSink.Resume.NONE;
     private boolean opened;
-    private long waitNanos;
-    private long cpuNanos;
-    private long allocated;
-    private int snapshots;
+    // shared by the training thread and the idle-class worker without locks: a worker holding a lock
+    // and starved of CPU would stall the training thread
+    private final java.util.concurrent.atomic.LongAdder waitNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder cpuNanos = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder allocated = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicInteger snapshots = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param chains matrices where each feeds the next (in x out), for {@code align_next}
@@ -176,16 +183,17 @@ public final class SpectraPipeline {
         return Snapshot.take(epoch, live, this::array);
     }
 
-    private synchronized double[] array(int length) {
-        java.util.ArrayDeque<double[]> free = spare.get(length);
+    private double[] array(int length) {
+        java.util.Deque<double[]> free = spare.get(length);
         double[] a = free == null ? null : free.poll();
         return a != null ? a : new double[length];
     }
 
-    /** A snapshot's arrays, free for the next: called once every decomposition reading them is done. */
-    private synchronized void recycle(Snapshot s) {
+    /** A snapshot's arrays, free for the next: called once no thread reads them any more. */
+    private void recycle(Snapshot s) {
         for (Snapshot.Matrix m : s.matrices()) {
-            spare.computeIfAbsent(m.values().length, k -> new java.util.ArrayDeque<>()).push(m.values());
+            spare.computeIfAbsent(m.values().length, k -> new java.util.concurrent.ConcurrentLinkedDeque<>())
+                    .push(m.values());
         }
     }
 
@@ -213,12 +221,12 @@ public final class SpectraPipeline {
                 }
                 case BACKGROUND -> {
                     pending.addLast(job);
-                    worker.execute(job::complete);
+                    worker.execute(job::work);
                 }
                 case ALL_CORES -> {
                     job.decomposeOnEveryCore();
                     pending.addLast(job);
-                    worker.execute(job::complete);
+                    worker.execute(job::work);
                 }
             }
         } finally {
@@ -298,9 +306,9 @@ public final class SpectraPipeline {
                 first = first == null ? e : first;
             }
         }
-        if (snapshots > 0) {
+        if (snapshots.get() > 0) {
             LOG.info("spectra: {} snapshots; each cost training {} ms of its time and took {} ms of CPU (analysis "
-                            + "and writes, any thread), {} MB of Java heap; schedule {}", snapshots,
+                            + "and writes, any thread), {} MB of Java heap; schedule {}", snapshots.get(),
                     String.format(java.util.Locale.ROOT, "%.2f", msPerSnapshot()),
                     String.format(java.util.Locale.ROOT, "%.1f", cpuMsPerSnapshot()),
                     String.format(java.util.Locale.ROOT, "%.2f", allocatedMbPerSnapshot()),
@@ -319,13 +327,15 @@ public final class SpectraPipeline {
      * thread spent in {@link #submit} and {@link #awaitPending}, analysing, writing or waiting, ms; NaN
      * before the first snapshot.
      */
-    public synchronized double msPerSnapshot() {
-        return snapshots == 0 ? Double.NaN : waitNanos / 1e6 / snapshots;
+    public double msPerSnapshot() {
+        int n = snapshots.get();
+        return n == 0 ? Double.NaN : waitNanos.sum() / 1e6 / n;
     }
 
     /** Mean CPU time of one snapshot's analysis and writes, on whichever threads did them, ms; NaN before the first. */
-    public synchronized double cpuMsPerSnapshot() {
-        return snapshots == 0 ? Double.NaN : cpuNanos / 1e6 / snapshots;
+    public double cpuMsPerSnapshot() {
+        int n = snapshots.get();
+        return n == 0 ? Double.NaN : cpuNanos.sum() / 1e6 / n;
     }
 
     /**
@@ -333,12 +343,13 @@ public final class SpectraPipeline {
      * garbage matters beyond its collection: the run's full collections for ND4J's native memory are
      * triggered by heap growth ({@link dev.grokscope.backend.NativeMemory}).
      */
-    public synchronized double allocatedMbPerSnapshot() {
-        return snapshots == 0 ? Double.NaN : allocated / 1e6 / snapshots;
+    public double allocatedMbPerSnapshot() {
+        int n = snapshots.get();
+        return n == 0 ? Double.NaN : allocated.sum() / 1e6 / n;
     }
 
-    private synchronized void addWait(long nanos) {
-        waitNanos += nanos;
+    private void addWait(long nanos) {
+        waitNanos.add(nanos);
     }
 
     /** Runs {@code work} on this thread, adding its CPU time and heap allocation to the pipeline's. */
@@ -351,28 +362,38 @@ public final class SpectraPipeline {
             long c = THREADS.getCurrentThreadCpuTime() - c0;
             long a = THREADS.getCurrentThreadAllocatedBytes() - a0;
             NativeMemory.allocatedWithoutNativeMemory(a); // plain arrays only: no ND4J array is made here
-            synchronized (this) {
-                cpuNanos += c;
-                allocated += a;
-            }
+            cpuNanos.add(c);
+            allocated.add(a);
         }
     }
 
     /**
-     * One snapshot in flight: a decomposition per matrix (costliest first), each run once by whichever
-     * thread takes it, then the step that compares them with the previous snapshot and writes the result,
-     * run once by whichever thread gets there first after every decomposition is done.
+     * One snapshot in flight: a decomposition per matrix (costliest first), then the step that compares
+     * them with the previous snapshot and writes the result, once, after the previous snapshot's.
+     *
+     * <p>The worker takes the decompositions one by one, then the write. The training thread, when it
+     * needs the snapshot finished, computes every decomposition that has no result yet itself: one that
+     * the worker has started it waits for at most {@value #HELP_WAIT_MS} ms, since an idle-class worker on
+     * a machine whose every core is busy with other work may not run again for a long time (a
+     * decomposition is pure, so whichever result comes first is kept and the other dropped). A
+     * snapshot's arrays go back to the pool once the write is done and no thread still reads them.
      */
     private final class Job {
         private final Snapshot snapshot;
-        private final Map<String, FutureTask<SnapshotAnalysis.Decomposed>> parts = new LinkedHashMap<>();
+        private final List<Part> parts = new ArrayList<>();
+        private final Map<String, Part> byName = new LinkedHashMap<>();
         private final FutureTask<Void> written;
+        private final java.util.concurrent.atomic.AtomicInteger readers = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicBoolean recycled = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile boolean done;
 
         /** @param previous the snapshot taken before this one, if still pending: written first */
         Job(Snapshot snapshot, Job previous) {
             this.snapshot = snapshot;
             for (Snapshot.Matrix m : SnapshotAnalysis.costliestFirst(snapshot)) {
-                parts.put(m.name(), new FutureTask<>(() -> metered(() -> SnapshotAnalysis.decompose(m))));
+                Part part = new Part(m);
+                parts.add(part);
+                byName.put(m.name(), part);
             }
             written = new FutureTask<>(() -> metered(() -> {
                 try {
@@ -381,21 +402,105 @@ public final class SpectraPipeline {
                     }
                     write(assemble());
                 } finally {
-                    parts.values().forEach(Job::quietly); // none still reads the snapshot
-                    recycle(snapshot);
+                    done = true;
+                    if (readers.get() == 0) {
+                        recycleOnce();
+                    }
                 }
                 return null;
             }));
         }
 
-        /** Takes every decomposition no thread has started, on this thread; returns when none is left to take. */
-        void decompose() {
-            parts.values().forEach(FutureTask::run);
+        /** One matrix's decomposition: computed by the first thread that gets to it, or by two. */
+        private final class Part {
+            private final Snapshot.Matrix matrix;
+            private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+            private final java.util.concurrent.atomic.AtomicReference<Object> result = new java.util.concurrent.atomic.AtomicReference<>();
+            private final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+
+            Part(Snapshot.Matrix matrix) {
+                this.matrix = matrix;
+            }
+
+            /** Decomposes the matrix if no thread has started to (the worker's and the analysers' way). */
+            void tryRun() {
+                if (!started.getAndSet(true)) {
+                    compute();
+                }
+            }
+
+            /**
+             * Makes sure there is a result: computes it on this thread if none has started, or if the one
+             * that started has not finished within {@value #HELP_WAIT_MS} ms.
+             */
+            void ensure() {
+                if (!started.getAndSet(true)) {
+                    compute();
+                    return;
+                }
+                try {
+                    if (ready.await(HELP_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                compute();
+            }
+
+            /** The decomposition, computed on this thread if it has none yet; rethrows its failure. */
+            SnapshotAnalysis.Decomposed get() throws IOException {
+                if (result.get() == null) {
+                    ensure();
+                }
+                Object r = result.get();
+                if (r == null) { // interrupted while waiting, or the job ended meanwhile
+                    throw new IOException("interrupted while analysing spectra");
+                }
+                if (r instanceof Throwable t) {
+                    throw rethrow(t);
+                }
+                return (SnapshotAnalysis.Decomposed) r;
+            }
+
+            private void compute() {
+                readers.incrementAndGet();
+                try {
+                    if (done || result.get() != null) {
+                        return; // written, or computed meanwhile: the arrays may already be another snapshot's
+                    }
+                    Object r;
+                    try {
+                        r = metered(() -> SnapshotAnalysis.decompose(matrix));
+                    } catch (Exception | Error e) {
+                        r = e;
+                    }
+                    if (result.compareAndSet(null, r)) {
+                        ready.countDown();
+                    }
+                } finally {
+                    if (readers.decrementAndGet() == 0 && done) {
+                        recycleOnce();
+                    }
+                }
+            }
         }
 
-        /** Everything this thread can still take: the decompositions, then (once all are done) the write. */
+        private void recycleOnce() {
+            if (!recycled.getAndSet(true)) {
+                recycle(snapshot);
+            }
+        }
+
+        /** The worker's part: every decomposition no thread has started, then the write. */
+        void work() {
+            parts.forEach(Part::tryRun);
+            written.run();
+        }
+
+        /** The training thread's part: every decomposition still without a result, then the write if free. */
         void complete() {
-            decompose();
+            parts.forEach(Part::ensure);
             written.run();
         }
 
@@ -407,13 +512,12 @@ public final class SpectraPipeline {
             try (BlasThreads.Lease ignored = BlasThreads.singleThreaded()) {
                 List<Future<?>> helpers = new ArrayList<>();
                 for (int i = 0; i < analyserThreads && analysers != null; i++) {
-                    helpers.add(analysers.submit(this::decompose));
+                    helpers.add(analysers.submit(() -> parts.forEach(Part::tryRun)));
                 }
-                decompose();
+                parts.forEach(Part::tryRun);
                 for (Future<?> h : helpers) {
-                    quietly(h);
+                    quietly(h); // every decomposition done before the lease ends
                 }
-                parts.values().forEach(Job::quietly); // every decomposition done before the lease ends
             }
         }
 
@@ -448,14 +552,7 @@ public final class SpectraPipeline {
             }
             List<SnapshotAnalysis.Decomposed> done = new ArrayList<>();
             for (Snapshot.Matrix m : snapshot.matrices()) {
-                try {
-                    done.add(parts.get(m.name()).get());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while analysing spectra", e);
-                } catch (ExecutionException e) {
-                    throw rethrow(e.getCause());
-                }
+                done.add(byName.get(m.name()).get());
             }
             return analysis.measure(snapshot.epoch(), done);
         }
@@ -496,9 +593,7 @@ public final class SpectraPipeline {
         }
         appendEverywhere(s);
         analysis.commit(s);
-        synchronized (this) {
-            snapshots++;
-        }
+        snapshots.incrementAndGet();
     }
 
     private void appendEverywhere(AnalysedSnapshot s) throws IOException {
