@@ -3,7 +3,8 @@
 
     experiments/collect-reference.py SWEEP_DIR results/reference/NAME [--finished-only]
 
-Kept: the sweep's sweep.yaml, plan.csv, summary.csv, by_*.csv and report/ (figures and report.html), and
+Kept: the sweep's sweep.yaml, plan.csv, summary.csv, by_*.csv and report/ (report.html and the PNG figures;
+not the SVG copies the report links to, up to 1.3 MB each for a 12,000-epoch curve), and
 for every point in runs/ its config.yaml, run.json, metrics.csv, spectra.csv and summary.json. Left out:
 weights, checkpoints, states, spectra/*.npy, logs, each run's own report/, and earlier attempts moved
 aside (runs/<id>.replaced-<time>). --finished-only leaves out points whose run.json does not say
@@ -53,7 +54,7 @@ def main() -> None:
             n_files += 1
     if (sweep / "report").is_dir():
         for f in sorted((sweep / "report").rglob("*")):
-            if f.is_file():
+            if f.is_file() and f.suffix != ".svg":
                 copy(f, a.dest / "report" / f.relative_to(sweep / "report"), prefixes)
                 n_files += 1
     kept, skipped = [], []

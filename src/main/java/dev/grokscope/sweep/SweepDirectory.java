@@ -25,7 +25,7 @@ import java.util.Map;
  * The layout of a sweep directory, in one place:
  * <pre>
  *   sweep.yaml          the sweep file with its base config inlined (re-runnable on its own)
- *   plan.csv            id, then one column per axis key; one row per point, in plan order
+ *   plan.csv            id, then one column per axis key (the point's value, the base's where it sets none); a row per point, in plan order
  *   configs/&lt;id&gt;.yaml   each point's resolved config (what {@code grokscope run} is given)
  *   points.txt          line i (0-based) = the point of SLURM array task i: id TAB config TAB run dir
  *   runs/&lt;id&gt;/         each point's run directory (see {@link RunDirectory})
@@ -112,7 +112,10 @@ public record SweepDirectory(Path root) {
                 AtomicFiles.writeString(config(p.id()), p.configYaml());
             }
         }
-        AtomicFiles.writeString(file(SWEEP), plan.spec().selfContainedYaml());
+        if (!isSameFile(plan.spec().file(), file(SWEEP))) {
+            // a sweep continued from its own directory keeps the sweep.yaml written when it was planned
+            AtomicFiles.writeString(file(SWEEP), plan.spec().selfContainedYaml());
+        }
         StringBuilder points = new StringBuilder();
         for (SweepPlan.Planned p : plan.points()) {
             points.append(p.id()).append('\t').append(root.relativize(config(p.id()))).append('\t')
@@ -122,12 +125,16 @@ public record SweepDirectory(Path root) {
         List<List<String>> rows = new ArrayList<>();
         for (SweepPlan.Planned p : plan.points()) {
             List<String> row = new ArrayList<>(List.of(p.id()));
-            plan.keys().forEach(k -> row.add(p.point().show(k)));
+            plan.keys().forEach(k -> row.add(p.value(k)));
             rows.add(row);
         }
         List<String> header = new ArrayList<>(List.of("id"));
         header.addAll(plan.keys());
         writeCsv(file(PLAN), header, rows);
+    }
+
+    private static boolean isSameFile(Path a, Path b) throws IOException {
+        return a != null && Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
     }
 
     /**

@@ -27,6 +27,23 @@ public record SweepPlan(SweepSpec spec, List<String> keys, List<Planned> points)
         public String id() {
             return point.id();
         }
+
+        /**
+         * The value {@code key} (dotted) has at this point, as {@link Point#show} text: the point's own
+         * value, or, where the point leaves the key at the base, the resolved config's (the base's or the
+         * default), so that a table grouped by the key counts every point; "" if the config has no such key.
+         */
+        public String value(String key) {
+            String own = point.show(key);
+            if (!own.isEmpty()) {
+                return own;
+            }
+            JsonNode n = ConfigLoader.tree(configYaml, id());
+            for (String part : key.split("\\.")) {
+                n = n == null ? null : n.get(part);
+            }
+            return n == null || n.isNull() || n.isContainerNode() && n.isEmpty() ? "" : Point.show(n);
+        }
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -167,9 +168,22 @@ class LocalSweepTest {
         assertEquals("diverged", runJson(out, "lr=1000").path("status").asText());
         Map<String, String> rows = summaryRows(out);
         assertEquals(3, rows.size());
-        assertTrue(rows.get("lr=1000").startsWith("lr=1000,,1000,diverged,"), rows.get("lr=1000"));
+        // where a point leaves an axis at the base, its tables show the base's value (seed 0 by default, lr 0.01)
+        assertTrue(rows.get("lr=1000").startsWith("lr=1000,0,1000,diverged,"), rows.get("lr=1000"));
         List<String> plan = Files.readAllLines(out.resolve("plan.csv"));
-        assertEquals(List.of("id,seed,optimizer.lr", "seed=0,0,", "seed=1,1,", "lr=1000,,1000"), plan);
+        assertEquals(List.of("id,seed,optimizer.lr", "seed=0,0,0.01", "seed=1,1,0.01", "lr=1000,0,1000"), plan);
+        List<String> bySeed = Files.readAllLines(out.resolve("by_seed.csv"));
+        assertEquals("0,2,1,", bySeed.get(1).substring(0, 6), "seed 0 counts the lr=1000 point: " + bySeed);
+
+        // continued from its own directory: sweep.yaml stays as planned (its header names the base file)
+        byte[] sweepYaml = Files.readAllBytes(out.resolve("sweep.yaml"));
+        assertTrue(new String(sweepYaml).startsWith("# Written by grokscope sweep from sweep.yaml.\n"), new String(sweepYaml));
+        Files.writeString(out.resolve("sweep.yaml"), "# planned from x.yaml (base: y.yaml, inlined below)\n"
+                + new String(sweepYaml).lines().skip(1).collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        byte[] marked = Files.readAllBytes(out.resolve("sweep.yaml"));
+        assertEquals(0, Main.execute("sweep", out.toString()));
+        assertArrayEquals(marked, Files.readAllBytes(out.resolve("sweep.yaml")), "sweep.yaml rewritten");
+        assertEquals(plan, Files.readAllLines(out.resolve("plan.csv")));
     }
 
     @Test
