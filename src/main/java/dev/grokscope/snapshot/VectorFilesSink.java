@@ -122,12 +122,19 @@ public final class VectorFilesSink implements SnapshotSink {
                     int m = u.cols() / k;
                     int c = v.cols() / k;
                     Svd fin = snapshot(u.row(n - 1), v.row(n - 1), m, c, k);
+                    // one snapshot's rows and triplets, refilled for each: nothing allocated per snapshot
+                    double[] uRow = new double[u.cols()];
+                    double[] vRow = new double[v.cols()];
+                    Svd s = new Svd(new double[m][k], new double[k], new double[c][k]);
                     List<List<?>> records = new ArrayList<>();
-                    for (int i = 0; i < n; i++) {
-                        Svd s = i == n - 1 ? fin : snapshot(u.row(i), v.row(i), m, c, k);
+                    for (int i = 0; i < n - 1; i++) {
+                        fill(s.u(), u.row(i, uRow));
+                        fill(s.v(), v.row(i, vRow));
                         records.add(List.of((int) epochs[i], name,
                                 VectorAgreement.singularVectorAgreement(s, fin, VectorDynamics.K)));
                     }
+                    records.add(List.of((int) epochs[n - 1], name,
+                            VectorAgreement.singularVectorAgreement(fin, fin, VectorDynamics.K)));
                     out.appendAll(records);
                 }
             }
@@ -163,6 +170,14 @@ public final class VectorFilesSink implements SnapshotSink {
             System.arraycopy(x[i], 0, out, i * c, c);
         }
         return out;
+    }
+
+    /** The rows of {@code into} from {@code data}, row after row. */
+    private static void fill(double[][] into, double[] data) {
+        int cols = into[0].length;
+        for (int i = 0; i < into.length; i++) {
+            System.arraycopy(data, i * cols, into[i], 0, cols);
+        }
     }
 
     private static double[][] unflatten(double[] data, int offset, int rows, int cols) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,11 @@ class NpyTest {
                 assertArrayEquals(whole.matrix()[i], rows.row(i), 0.0);
             }
             assertThrows(IndexOutOfBoundsException.class, () -> rows.row(5));
+            double[] into = new double[3];
+            for (int i = 4; i >= 0; i--) { // one array and the reader's one buffer, refilled out of order
+                assertSame(into, rows.row(i, into));
+                assertArrayEquals(whole.matrix()[i], into, 0.0);
+            }
         }
         Files.write(f, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND); // a torn sixth row
         try (Npy.Rows rows = Npy.Rows.open(f)) {
