@@ -8,7 +8,6 @@ import dev.grokscope.results.Npy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -88,17 +87,17 @@ public final class StateFile {
     private static void writeEncoded(Path target, int epoch, long steps, long seed, String config,
                                      Map<String, Object> provenance, Map<String, byte[]> params, List<String> matrices, Map<String, byte[]> optimizer)
             throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            Map<String, Object> state = new LinkedHashMap<>();
-            state.put("format", FORMAT);
-            state.put("epoch", epoch);
-            state.put("steps", steps);
-            state.put("seed", seed);
-            state.put("params", new ArrayList<>(params.keySet()));
-            state.put("matrices", matrices);
-            state.put("optimizer", new ArrayList<>(optimizer.keySet()));
-            state.put("provenance", provenance);
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("format", FORMAT);
+        state.put("epoch", epoch);
+        state.put("steps", steps);
+        state.put("seed", seed);
+        state.put("params", new ArrayList<>(params.keySet()));
+        state.put("matrices", matrices);
+        state.put("optimizer", new ArrayList<>(optimizer.keySet()));
+        state.put("provenance", provenance);
+        AtomicFiles.write(target, out -> {
+            ZipOutputStream zip = new ZipOutputStream(out);
             for (Map.Entry<String, byte[]> e : params.entrySet()) {
                 put(zip, PARAMS + e.getKey() + ".npy", e.getValue());
             }
@@ -109,9 +108,8 @@ public final class StateFile {
                 put(zip, CONFIG, config.getBytes(StandardCharsets.UTF_8));
             }
             put(zip, STATE, Json.write(state).getBytes(StandardCharsets.UTF_8)); // last: its presence means whole
-        }
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        AtomicFiles.write(target, bytes.toByteArray());
+            zip.finish();
+        });
     }
 
     private static void put(ZipOutputStream zip, String name, byte[] content) throws IOException {
