@@ -1,11 +1,13 @@
 package dev.grokscope.spectra;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
  * The few LAPACK and BLAS calls the fast routes need, made directly on OpenBLAS through the JavaCPP
  * binding that ND4J's CPU backend itself loads ({@code org.bytedeco.openblas.global.openblas}), on plain
- * Java arrays: no ND4J array is created, copied or freed.
+ * Java arrays: no ND4J array is created, copied or freed. Each call works on copies of its arrays at a
+ * fixed alignment ({@link Aligned}), so that its rounding does not depend on where they happen to lie.
  *
  * <p>Every matrix here is row-major, {@code a[i * n + j]} = A_ij. A row-major m x n buffer is the
  * column-major n x m matrix A^T, which is how the calls hand it to LAPACK without a transposing copy.
@@ -23,12 +25,14 @@ final class OpenBlas {
     static double[] gram(double[] a, int m, int n) {
         int k = Math.min(m, n);
         double[] g = Scratch.get(Scratch.Use.GRAM, k * k); // beta = 0: every entry read is written first
-        if (m <= n) {
-            openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasNoTrans, m, n, 1.0, a, n,
-                    0.0, g, k);
-        } else {
-            openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, n, m, 1.0, a, n,
-                    0.0, g, k);
+        try (Aligned x = new Aligned()) {
+            if (m <= n) {
+                openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasNoTrans, m, n, 1.0,
+                        x.in(a), n, 0.0, x.inOut(g), k);
+            } else {
+                openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, n, m, 1.0,
+                        x.in(a), n, 0.0, x.inOut(g), k);
+            }
         }
         return g;
     }
@@ -54,13 +58,35 @@ final class OpenBlas {
         double[] d = new double[k];
         double[] e = new double[Math.max(1, k)];
         double[] tau = new double[Math.max(1, k)];
-        check("dsytrd", openblas.LAPACKE_dsytrd(openblas.LAPACK_COL_MAJOR, (byte) 'L', k, g, k, d, e, tau));
+        try (Aligned x = new Aligned()) {
+            DoublePointer pg = x.inOut(g);
+            DoublePointer pd = x.inOut(d);
+            DoublePointer pe = x.inOut(e);
+            DoublePointer ptau = x.inOut(tau);
+            DoublePointer query = x.work(1);
+            check("dsytrd", openblas.LAPACKE_dsytrd_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', k, pg, k, pd, pe, ptau,
+                    query, -1));
+            int lwork = Aligned.queried(query);
+            check("dsytrd", openblas.LAPACKE_dsytrd_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', k, pg, k, pd, pe, ptau,
+                    x.work(lwork), lwork));
+        }
         double[] values = d.clone();
-        check("dsterf", openblas.LAPACKE_dsterf(k, values, e.clone()));
+        try (Aligned x = new Aligned()) {
+            check("dsterf", openblas.LAPACKE_dsterf_work(k, x.inOut(values), x.inOut(e.clone())));
+        }
         double[] z = topEigenvectors(d, e, k, t, java.util.Arrays.copyOfRange(values, k - t, k));
         if (k > 1) {
-            check("dormtr", openblas.LAPACKE_dormtr(openblas.LAPACK_COL_MAJOR, (byte) 'L', (byte) 'L', (byte) 'N', k, t,
-                    g, k, tau, z, k));
+            try (Aligned x = new Aligned()) {
+                DoublePointer pg = x.in(g);
+                DoublePointer ptau = x.in(tau);
+                DoublePointer pz = x.inOut(z);
+                DoublePointer query = x.work(1);
+                check("dormtr", openblas.LAPACKE_dormtr_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', (byte) 'L',
+                        (byte) 'N', k, t, pg, k, ptau, pz, k, query, -1));
+                int lwork = Aligned.queried(query);
+                check("dormtr", openblas.LAPACKE_dormtr_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', (byte) 'L',
+                        (byte) 'N', k, t, pg, k, ptau, pz, k, x.work(lwork), lwork));
+            }
         }
         return new Eigen(values, z);
     }
@@ -77,17 +103,40 @@ final class OpenBlas {
         double[] z = new double[k * t];
         int[] block = new int[t];
         java.util.Arrays.fill(block, 1);
-        if (!splits(d, e, k) && openblas.LAPACKE_dstein(openblas.LAPACK_COL_MAJOR, k, d, e, t, top, block,
-                new int[] {k}, z, k, new int[t]) == 0) {
-            return z;
+        if (!splits(d, e, k)) {
+            int info;
+            try (Aligned x = new Aligned()) {
+                info = openblas.LAPACKE_dstein_work(openblas.LAPACK_COL_MAJOR, k, x.in(d), x.in(e), t, x.in(top),
+                        x.inOut(block), x.inOut(new int[] {k}), x.inOut(z), k, x.work(5 * k), x.intWork(k),
+                        x.inOut(new int[t]));
+            }
+            if (info == 0) {
+                return z;
+            }
         }
         double[] w = new double[k];
         int[] found = new int[1];
         int[] support = new int[2 * t];
         int[] tryrac = {1};
         java.util.Arrays.fill(z, 0);
-        check("dstemr", openblas.LAPACKE_dstemr(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', k, d.clone(),
-                java.util.Arrays.copyOf(e, Math.max(1, k)), 0, 0, k - t + 1, k, found, w, z, k, t, support, tryrac));
+        try (Aligned x = new Aligned()) {
+            DoublePointer pd = x.inOut(d.clone());
+            DoublePointer pe = x.inOut(java.util.Arrays.copyOf(e, Math.max(1, k)));
+            DoublePointer pw = x.inOut(w);
+            DoublePointer pz = x.inOut(z);
+            var pfound = x.inOut(found);
+            var psupport = x.inOut(support);
+            var ptryrac = x.inOut(tryrac);
+            DoublePointer query = x.work(1);
+            var iquery = x.intWork(1);
+            check("dstemr", openblas.LAPACKE_dstemr_work(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', k, pd, pe, 0,
+                    0, k - t + 1, k, pfound, pw, pz, k, t, psupport, ptryrac, query, -1, iquery, -1));
+            int lwork = Aligned.queried(query);
+            int liwork = Math.max(1, iquery.get(0));
+            check("dstemr", openblas.LAPACKE_dstemr_work(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', k, pd, pe, 0,
+                    0, k - t + 1, k, pfound, pw, pz, k, t, psupport, ptryrac, x.work(lwork), lwork, x.intWork(liwork),
+                    liwork));
+        }
         if (found[0] != t) {
             throw new SpectrumException("dstemr found " + found[0] + " eigenpairs, asked for " + t);
         }
@@ -128,10 +177,25 @@ final class OpenBlas {
         double[] e = new double[Math.max(1, k)];
         double[] tauq = new double[k];
         double[] taup = new double[k];
-        check("dgebrd", openblas.LAPACKE_dgebrd(openblas.LAPACK_COL_MAJOR, rows, cols, c, rows, d, e, tauq, taup));
+        try (Aligned x = new Aligned()) {
+            DoublePointer pc = x.inOut(c);
+            DoublePointer pd = x.inOut(d);
+            DoublePointer pe = x.inOut(e);
+            DoublePointer pq = x.inOut(tauq);
+            DoublePointer pp = x.inOut(taup);
+            DoublePointer query = x.work(1);
+            check("dgebrd", openblas.LAPACKE_dgebrd_work(openblas.LAPACK_COL_MAJOR, rows, cols, pc, rows, pd, pe, pq, pp,
+                    query, -1));
+            int lwork = Aligned.queried(query);
+            check("dgebrd", openblas.LAPACKE_dgebrd_work(openblas.LAPACK_COL_MAJOR, rows, cols, pc, rows, pd, pe, pq, pp,
+                    x.work(lwork), lwork));
+        }
         double[] s = d.clone();
-        check("dbdsqr", openblas.LAPACKE_dbdsqr(openblas.LAPACK_COL_MAJOR, (byte) (upper ? 'U' : 'L'), k, 0, 0, 0, s,
-                e.clone(), new double[1], 1, new double[1], 1, new double[1], 1));
+        try (Aligned x = new Aligned()) {
+            check("dbdsqr", openblas.LAPACKE_dbdsqr_work(openblas.LAPACK_COL_MAJOR, (byte) (upper ? 'U' : 'L'), k, 0, 0,
+                    0, x.inOut(s), x.inOut(e.clone()), x.inOut(new double[1]), 1, x.inOut(new double[1]), 1,
+                    x.inOut(new double[1]), 1, x.work(4 * k)));
+        }
         // B^T B: for upper B (B_ii = d_i, B_i,i+1 = e_i) diag d_i^2 + e_{i-1}^2, off d_i e_i; for lower
         // (B_i+1,i = e_i) diag d_i^2 + e_i^2, off e_i d_{i+1}
         double[] td = new double[k];
@@ -161,10 +225,28 @@ final class OpenBlas {
                 uc[i + j * rows] = bx / sj;
             }
         }
-        check("dormbr", openblas.LAPACKE_dormbr(openblas.LAPACK_COL_MAJOR, (byte) 'Q', (byte) 'L', (byte) 'N', rows, t,
-                cols, c, rows, tauq, uc, rows));
-        check("dormbr", openblas.LAPACKE_dormbr(openblas.LAPACK_COL_MAJOR, (byte) 'P', (byte) 'L', (byte) 'N', cols, t,
-                rows, c, rows, taup, vc, cols));
+        try (Aligned x = new Aligned()) {
+            DoublePointer pc = x.in(c);
+            DoublePointer ptau = x.in(tauq);
+            DoublePointer pout = x.inOut(uc);
+            DoublePointer query = x.work(1);
+            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'Q', (byte) 'L',
+                    (byte) 'N', rows, t, cols, pc, rows, ptau, pout, rows, query, -1));
+            int lwork = Aligned.queried(query);
+            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'Q', (byte) 'L',
+                    (byte) 'N', rows, t, cols, pc, rows, ptau, pout, rows, x.work(lwork), lwork));
+        }
+        try (Aligned x = new Aligned()) {
+            DoublePointer pc = x.in(c);
+            DoublePointer ptau = x.in(taup);
+            DoublePointer pout = x.inOut(vc);
+            DoublePointer query = x.work(1);
+            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'P', (byte) 'L',
+                    (byte) 'N', cols, t, rows, pc, rows, ptau, pout, cols, query, -1));
+            int lwork = Aligned.queried(query);
+            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'P', (byte) 'L',
+                    (byte) 'N', cols, t, rows, pc, rows, ptau, pout, cols, x.work(lwork), lwork));
+        }
         // A = C^T: A's left vectors (m = cols) are v, its right ones (n = rows) are u; both row-major out
         double[] left = new double[m * t];
         double[] right = new double[n * t];
@@ -187,8 +269,19 @@ final class OpenBlas {
     static double[] singularValues(double[] a, int m, int n) {
         double[] s = new double[Math.min(m, n)];
         // Row-major A is column-major A^T (n x m): same singular values.
-        check("dgesdd", openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'N', n, m, a, n, s,
-                new double[1], 1, new double[1], 1));
+        try (Aligned x = new Aligned()) {
+            DoublePointer pa = x.inOut(a);
+            DoublePointer ps = x.inOut(s);
+            DoublePointer pu = x.inOut(new double[1]);
+            DoublePointer pvt = x.inOut(new double[1]);
+            var iwork = x.intWork(8 * Math.min(m, n));
+            DoublePointer query = x.work(1);
+            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'N', n, m, pa, n, ps, pu, 1,
+                    pvt, 1, query, -1, iwork));
+            int lwork = Aligned.queried(query);
+            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'N', n, m, pa, n, ps, pu, 1,
+                    pvt, 1, x.work(lwork), lwork, iwork));
+        }
         return s;
     }
 
@@ -201,7 +294,19 @@ final class OpenBlas {
         double[] s = new double[k];
         double[] up = new double[n * k]; // U' of A^T = U' S VT': n x k column-major, = V of A
         double[] vtp = new double[k * m]; // VT' of A^T: k x m column-major, = U^T of A
-        check("dgesdd", openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, m, a, n, s, up, n, vtp, k));
+        try (Aligned x = new Aligned()) {
+            DoublePointer pa = x.inOut(a);
+            DoublePointer ps = x.inOut(s);
+            DoublePointer pu = x.inOut(up);
+            DoublePointer pvt = x.inOut(vtp);
+            var iwork = x.intWork(8 * k);
+            DoublePointer query = x.work(1);
+            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, m, pa, n, ps, pu, n,
+                    pvt, k, query, -1, iwork));
+            int lwork = Aligned.queried(query);
+            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, m, pa, n, ps, pu, n,
+                    pvt, k, x.work(lwork), lwork, iwork));
+        }
         double[][] u = new double[m][k];
         for (int j = 0; j < m; j++) {
             System.arraycopy(vtp, j * k, u[j], 0, k);
@@ -223,8 +328,10 @@ final class OpenBlas {
         int rows = transpose ? n : m;
         int inner = transpose ? m : n;
         double[] c = new double[rows * t];
-        openblas.cblas_dgemm(openblas.CblasRowMajor, transpose ? openblas.CblasTrans : openblas.CblasNoTrans,
-                openblas.CblasNoTrans, rows, t, inner, 1.0, a, n, b, t, 0.0, c, t);
+        try (Aligned x = new Aligned()) {
+            openblas.cblas_dgemm(openblas.CblasRowMajor, transpose ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    openblas.CblasNoTrans, rows, t, inner, 1.0, x.in(a), n, x.in(b), t, 0.0, x.inOut(c), t);
+        }
         return c;
     }
 

@@ -11,8 +11,8 @@ import java.util.Map;
  * ({@code dev.grokscope.backend.NativeMemory}): spectra every epoch multiplied those collections by 3-4.
  *
  * <p>Arrays have exactly the requested length and are keyed by purpose and length, so the few shapes of
- * a run each keep one array per purpose. Contents are whatever the last user left: callers overwrite
- * before reading, and nothing returned to a caller outside this package may alias one.
+ * a run each keep one array per purpose. They are handed out zeroed, and nothing returned to a caller
+ * outside this package may alias one.
  */
 final class Scratch {
     /** What an array is for; two purposes in one computation never share an array. */
@@ -32,10 +32,17 @@ final class Scratch {
     private Scratch() {
     }
 
-    /** This thread's array of exactly {@code length} doubles for {@code use}; its contents are stale. */
+    /**
+     * This thread's array of exactly {@code length} doubles for {@code use}, zeroed: a routine that reads
+     * an entry its caller did not write (the Gram's other triangle, say) then reads the same zero on
+     * every thread, instead of whatever this thread's last snapshot left there, which made a run's
+     * singular vectors depend on which thread had analysed which matrix before.
+     */
     static double[] get(Use use, int length) {
-        return LOCAL.get().arrays.computeIfAbsent(use, u -> new HashMap<>())
+        double[] a = LOCAL.get().arrays.computeIfAbsent(use, u -> new HashMap<>())
                 .computeIfAbsent(length, double[]::new);
+        java.util.Arrays.fill(a, 0.0);
+        return a;
     }
 
     /** {@code a} copied into this thread's array for {@code use}. */
