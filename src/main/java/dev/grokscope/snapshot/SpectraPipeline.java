@@ -521,28 +521,25 @@ public final class SpectraPipeline {
             }
         }
 
-        /** Waits until this snapshot is written; throws if it failed. */
+        /** Waits until this snapshot is written; throws if it failed, naming it as the earlier snapshot. */
         private void afterWritten() throws IOException {
-            try {
-                written.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while writing spectra", e);
-            } catch (ExecutionException e) {
-                throw new IOException("an earlier snapshot (epoch " + snapshot.epoch() + ") failed: "
-                        + e.getCause().getMessage(), e.getCause());
-            }
+            awaitWritten(c -> new IOException("an earlier snapshot (epoch " + snapshot.epoch() + ") failed: "
+                    + c.getMessage(), c));
         }
 
         /** Waits for the write; rethrows its failure (or a decomposition's) as it was thrown. */
         void await() throws IOException {
+            awaitWritten(SpectraPipeline::rethrow);
+        }
+
+        private void awaitWritten(java.util.function.Function<Throwable, IOException> failure) throws IOException {
             try {
                 written.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while writing spectra", e);
             } catch (ExecutionException e) {
-                throw rethrow(e.getCause());
+                throw failure.apply(e.getCause());
             }
         }
 

@@ -62,7 +62,27 @@ final class Aligned implements AutoCloseable {
         return new IntPointer(allocate((long) Math.max(1, n) * Integer.BYTES));
     }
 
-    /** LAPACK's answer to a workspace query (lwork = -1): the optimal size it wrote into work[0]. */
+    /** A LAPACK {@code _work} call given its work array and that array's length. */
+    @FunctionalInterface
+    interface WorkCall {
+        int call(DoublePointer work, int lwork);
+    }
+
+    /**
+     * Makes {@code call} twice: as a workspace query (lwork = -1: LAPACK writes the optimal size into
+     * work[0]), then with an aligned work array of that size. Returns LAPACK's info.
+     */
+    int withWork(WorkCall call) {
+        DoublePointer query = doubles(1);
+        int info = call.call(query, -1);
+        if (info != 0) {
+            return info;
+        }
+        int lwork = queried(query);
+        return call.call(doubles(lwork), lwork);
+    }
+
+    /** LAPACK's answer to a workspace query: the optimal size it wrote into work[0]. */
     static int queried(DoublePointer work) {
         return Math.max(1, (int) Math.ceil(work.get(0)));
     }

@@ -24,7 +24,7 @@ final class OpenBlas {
      */
     static double[] gram(double[] a, int m, int n) {
         int k = Math.min(m, n);
-        double[] g = Scratch.get(Scratch.Use.GRAM, k * k); // beta = 0: every entry read is written first
+        double[] g = Scratch.zeroed(Scratch.Use.GRAM, k * k); // dsyrk writes one triangle; the other stays 0
         try (Aligned x = new Aligned()) {
             if (m <= n) {
                 openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasNoTrans, m, n, 1.0,
@@ -63,12 +63,8 @@ final class OpenBlas {
             DoublePointer pd = x.inOut(d);
             DoublePointer pe = x.inOut(e);
             DoublePointer ptau = x.inOut(tau);
-            DoublePointer query = x.work(1);
-            check("dsytrd", openblas.LAPACKE_dsytrd_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', k, pg, k, pd, pe, ptau,
-                    query, -1));
-            int lwork = Aligned.queried(query);
-            check("dsytrd", openblas.LAPACKE_dsytrd_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', k, pg, k, pd, pe, ptau,
-                    x.work(lwork), lwork));
+            check("dsytrd", x.withWork((work, lwork) -> openblas.LAPACKE_dsytrd_work(openblas.LAPACK_COL_MAJOR,
+                    (byte) 'L', k, pg, k, pd, pe, ptau, work, lwork)));
         }
         double[] values = d.clone();
         try (Aligned x = new Aligned()) {
@@ -80,12 +76,8 @@ final class OpenBlas {
                 DoublePointer pg = x.in(g);
                 DoublePointer ptau = x.in(tau);
                 DoublePointer pz = x.inOut(z);
-                DoublePointer query = x.work(1);
-                check("dormtr", openblas.LAPACKE_dormtr_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', (byte) 'L',
-                        (byte) 'N', k, t, pg, k, ptau, pz, k, query, -1));
-                int lwork = Aligned.queried(query);
-                check("dormtr", openblas.LAPACKE_dormtr_work(openblas.LAPACK_COL_MAJOR, (byte) 'L', (byte) 'L',
-                        (byte) 'N', k, t, pg, k, ptau, pz, k, x.work(lwork), lwork));
+                check("dormtr", x.withWork((work, lwork) -> openblas.LAPACKE_dormtr_work(openblas.LAPACK_COL_MAJOR,
+                        (byte) 'L', (byte) 'L', (byte) 'N', k, t, pg, k, ptau, pz, k, work, lwork)));
             }
         }
         return new Eigen(values, z);
@@ -183,12 +175,8 @@ final class OpenBlas {
             DoublePointer pe = x.inOut(e);
             DoublePointer pq = x.inOut(tauq);
             DoublePointer pp = x.inOut(taup);
-            DoublePointer query = x.work(1);
-            check("dgebrd", openblas.LAPACKE_dgebrd_work(openblas.LAPACK_COL_MAJOR, rows, cols, pc, rows, pd, pe, pq, pp,
-                    query, -1));
-            int lwork = Aligned.queried(query);
-            check("dgebrd", openblas.LAPACKE_dgebrd_work(openblas.LAPACK_COL_MAJOR, rows, cols, pc, rows, pd, pe, pq, pp,
-                    x.work(lwork), lwork));
+            check("dgebrd", x.withWork((work, lwork) -> openblas.LAPACKE_dgebrd_work(openblas.LAPACK_COL_MAJOR, rows,
+                    cols, pc, rows, pd, pe, pq, pp, work, lwork)));
         }
         double[] s = d.clone();
         try (Aligned x = new Aligned()) {
@@ -225,27 +213,16 @@ final class OpenBlas {
                 uc[i + j * rows] = bx / sj;
             }
         }
-        try (Aligned x = new Aligned()) {
+        try (Aligned x = new Aligned()) { // u = Q u, v = P v: C's reflectors copied once for both
             DoublePointer pc = x.in(c);
-            DoublePointer ptau = x.in(tauq);
-            DoublePointer pout = x.inOut(uc);
-            DoublePointer query = x.work(1);
-            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'Q', (byte) 'L',
-                    (byte) 'N', rows, t, cols, pc, rows, ptau, pout, rows, query, -1));
-            int lwork = Aligned.queried(query);
-            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'Q', (byte) 'L',
-                    (byte) 'N', rows, t, cols, pc, rows, ptau, pout, rows, x.work(lwork), lwork));
-        }
-        try (Aligned x = new Aligned()) {
-            DoublePointer pc = x.in(c);
-            DoublePointer ptau = x.in(taup);
-            DoublePointer pout = x.inOut(vc);
-            DoublePointer query = x.work(1);
-            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'P', (byte) 'L',
-                    (byte) 'N', cols, t, rows, pc, rows, ptau, pout, cols, query, -1));
-            int lwork = Aligned.queried(query);
-            check("dormbr", openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR, (byte) 'P', (byte) 'L',
-                    (byte) 'N', cols, t, rows, pc, rows, ptau, pout, cols, x.work(lwork), lwork));
+            DoublePointer pq = x.in(tauq);
+            DoublePointer pp = x.in(taup);
+            DoublePointer pu = x.inOut(uc);
+            DoublePointer pv = x.inOut(vc);
+            check("dormbr", x.withWork((work, lwork) -> openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR,
+                    (byte) 'Q', (byte) 'L', (byte) 'N', rows, t, cols, pc, rows, pq, pu, rows, work, lwork)));
+            check("dormbr", x.withWork((work, lwork) -> openblas.LAPACKE_dormbr_work(openblas.LAPACK_COL_MAJOR,
+                    (byte) 'P', (byte) 'L', (byte) 'N', cols, t, rows, pc, rows, pp, pv, cols, work, lwork)));
         }
         // A = C^T: A's left vectors (m = cols) are v, its right ones (n = rows) are u; both row-major out
         double[] left = new double[m * t];
@@ -275,12 +252,8 @@ final class OpenBlas {
             DoublePointer pu = x.inOut(new double[1]);
             DoublePointer pvt = x.inOut(new double[1]);
             var iwork = x.intWork(8 * Math.min(m, n));
-            DoublePointer query = x.work(1);
-            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'N', n, m, pa, n, ps, pu, 1,
-                    pvt, 1, query, -1, iwork));
-            int lwork = Aligned.queried(query);
-            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'N', n, m, pa, n, ps, pu, 1,
-                    pvt, 1, x.work(lwork), lwork, iwork));
+            check("dgesdd", x.withWork((work, lwork) -> openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR,
+                    (byte) 'N', n, m, pa, n, ps, pu, 1, pvt, 1, work, lwork, iwork)));
         }
         return s;
     }
@@ -300,12 +273,8 @@ final class OpenBlas {
             DoublePointer pu = x.inOut(up);
             DoublePointer pvt = x.inOut(vtp);
             var iwork = x.intWork(8 * k);
-            DoublePointer query = x.work(1);
-            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, m, pa, n, ps, pu, n,
-                    pvt, k, query, -1, iwork));
-            int lwork = Aligned.queried(query);
-            check("dgesdd", openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, m, pa, n, ps, pu, n,
-                    pvt, k, x.work(lwork), lwork, iwork));
+            check("dgesdd", x.withWork((work, lwork) -> openblas.LAPACKE_dgesdd_work(openblas.LAPACK_COL_MAJOR,
+                    (byte) 'S', n, m, pa, n, ps, pu, n, pvt, k, work, lwork, iwork)));
         }
         double[][] u = new double[m][k];
         for (int j = 0; j < m; j++) {

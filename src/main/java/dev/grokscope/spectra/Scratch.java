@@ -11,8 +11,9 @@ import java.util.Map;
  * ({@code dev.grokscope.backend.NativeMemory}): spectra every epoch multiplied those collections by 3-4.
  *
  * <p>Arrays have exactly the requested length and are keyed by purpose and length, so the few shapes of
- * a run each keep one array per purpose. They are handed out zeroed, and nothing returned to a caller
- * outside this package may alias one.
+ * a run each keep one array per purpose. Contents are whatever the last user left ({@link #zeroed} clears
+ * them): callers overwrite before reading, and nothing returned to a caller outside this package may
+ * alias one.
  */
 final class Scratch {
     /** What an array is for; two purposes in one computation never share an array. */
@@ -32,15 +33,19 @@ final class Scratch {
     private Scratch() {
     }
 
-    /**
-     * This thread's array of exactly {@code length} doubles for {@code use}, zeroed: a routine that reads
-     * an entry its caller did not write (the Gram's other triangle, say) then reads the same zero on
-     * every thread, instead of whatever this thread's last snapshot left there, which made a run's
-     * singular vectors depend on which thread had analysed which matrix before.
-     */
+    /** This thread's array of exactly {@code length} doubles for {@code use}; its contents are stale. */
     static double[] get(Use use, int length) {
-        double[] a = LOCAL.get().arrays.computeIfAbsent(use, u -> new HashMap<>())
+        return LOCAL.get().arrays.computeIfAbsent(use, u -> new HashMap<>())
                 .computeIfAbsent(length, double[]::new);
+    }
+
+    /**
+     * {@link #get}, zeroed: for an array a routine fills only in part (dsyrk's one triangle of the Gram)
+     * and that is then copied whole to LAPACK ({@link Aligned}): the unwritten part holds the same zeros
+     * on every thread instead of whatever this thread's previous snapshot left there.
+     */
+    static double[] zeroed(Use use, int length) {
+        double[] a = get(use, length);
         java.util.Arrays.fill(a, 0.0);
         return a;
     }
